@@ -1,0 +1,27 @@
+#include "bindings/errors.hpp"
+
+#include <lua.hpp>
+
+namespace reel::lua {
+
+std::string describe_error(lua_State* L, lua_State* co, bool main_chunk) {
+  const int top = lua_gettop(L);
+  lua_pushvalue(co, -1);
+  lua_xmove(co, L, 1);
+  const char* msg = lua_tostring(L, -1);
+  if (msg == nullptr) {
+    if (luaL_callmeta(L, -1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
+      std::string shown = lua_tostring(L, -1);
+      lua_settop(L, top);
+      return shown;
+    }
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, top + 1));
+  }
+  luaL_traceback(L, co, msg, 0);
+  std::string text = lua_tostring(L, -1);
+  if (main_chunk) text += "\n\t[C]: in ?";
+  lua_settop(L, top);
+  return text;
+}
+
+}  // namespace reel::lua

@@ -1,0 +1,141 @@
+#include "bindings/runtime.hpp"
+
+#include <lua.hpp>
+
+#include <csignal>
+#include <new>
+#include <string>
+
+#include "bindings/modules.hpp"
+
+namespace reel::lua {
+
+namespace {
+
+constexpr const char* kRuntimeKey = "reel.runtime";
+
+void on_sigint(int) {
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C kills at once, as in lua.c
+  Scheduler::request_interrupt();
+}
+
+// SIGINT interrupts the chunk while one runs, and only then (as in lua.c).
+class InterruptScope {
+ public:
+  InterruptScope() { previous_ = std::signal(SIGINT, on_sigint); }
+  ~InterruptScope() { std::signal(SIGINT, previous_); }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  void (*previous_)(int) = SIG_DFL;
+};
+
+}  // namespace
+
+Runtime::Runtime() : L_(luaL_newstate()) {
+  if (L_ == nullptr) throw std::bad_alloc();
+  scheduler_ = std::make_unique<Scheduler>(L_, loop_);
+  lua_pushlightuserdata(L_, this);
+  lua_setfield(L_, LUA_REGISTRYINDEX, kRuntimeKey);
+}
+
+Runtime::~Runtime() {
+  lua_close(L_);  // __gc metamethods may still use the loop, so it outlives the state
+  scheduler_.reset();
+}
+
+Runtime& Runtime::from(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kRuntimeKey);
+  auto* r = static_cast<Runtime*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return *r;
+}
+
+void Runtime::open_libraries(bool ignore_env) {
+  lua_State* L = L_;
+  if (ignore_env) {
+    lua_pushboolean(L, 1);  // read by luaopen_package
+    lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
+  }
+  luaL_openlibs(L);
+  const luaL_Reg modules[] = {{"async", open_async}, {"json", open_json}};
+  for (const auto& m : modules) {
+    luaL_requiref(L, m.name, m.func, 1);
+    lua_pop(L, 1);
+  }
+}
+
+Outcome Runtime::call(int nargs, int nresults) {
+  lua_State* L = L_;
+  Fiber* fiber = scheduler_->spawn(L, nargs);
+  fiber->is_main = true;
+  RunStatus status;
+  {
+    InterruptScope interrupts;
+    status = scheduler_->run_until(fiber);
+  }
+  lua_pop(L, 1);  // the handle; the fiber stays reachable until collected
+
+  switch (status) {
+    case RunStatus::ok: {
+      const int n = nresults == LUA_MULTRET ? fiber->nresults : nresults;
+      luaL_checkstack(L, n, "too many results");
+      const int first = lua_gettop(fiber->thread) - fiber->nresults + 1;
+      for (int i = 0; i < n; ++i) {
+        if (i < fiber->nresults) {
+          lua_pushvalue(fiber->thread, first + i);
+          lua_xmove(fiber->thread, L, 1);
+        } else {
+          lua_pushnil(L);
+        }
+      }
+      return Outcome::ok;
+    }
+    case RunStatus::failed:
+      lua_pushstring(L, fiber->traceback.c_str());
+      return Outcome::error;
+    case RunStatus::interrupted:
+      Scheduler::clear_interrupt();
+      lua_pushstring(L, fiber->state == Fiber::State::failed ? fiber->traceback.c_str()
+                                                             : "interrupted!");
+      return Outcome::interrupted;
+    case RunStatus::deadlock:
+      lua_pushstring(L,
+                     "the chunk is waiting for something that can never happen: no timer, "
+                     "transfer or task is left that could wake it");
+      return Outcome::error;
+  }
+  return Outcome::error;
+}
+
+Outcome Runtime::finish_background() {
+  lua_State* L = L_;
+  RunStatus status;
+  {
+    InterruptScope interrupts;
+    status = scheduler_->drain();
+  }
+  if (status == RunStatus::interrupted) {
+    Scheduler::clear_interrupt();
+    lua_pushstring(L, "interrupted!");
+    return Outcome::interrupted;
+  }
+  if (status == RunStatus::deadlock) {
+    lua_pushstring(L,
+                   "async tasks are still waiting at the end of the script and nothing can "
+                   "wake them (do they wait for each other?)");
+    return Outcome::error;
+  }
+  const auto& failures = scheduler_->unobserved_failures();
+  if (failures.empty()) return Outcome::ok;
+  std::string text = failures.size() == 1
+                         ? "an async task failed and nobody waited for it: "
+                         : std::to_string(failures.size()) +
+                               " async tasks failed and nobody waited for them; the first: ";
+  text += failures.front()->traceback;
+  lua_pushstring(L, text.c_str());
+  return Outcome::error;
+}
+
+}  // namespace reel::lua

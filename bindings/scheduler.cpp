@@ -1,0 +1,205 @@
+#include "bindings/scheduler.hpp"
+
+#include <lua.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <new>
+
+#include "bindings/errors.hpp"
+
+namespace reel::lua {
+
+namespace {
+
+constexpr const char* kHandleMeta = "async.Handle";
+constexpr const char* kSchedulerKey = "reel.scheduler";
+
+// Shared with the SIGINT handler, hence plain atomics.
+std::atomic<bool> g_interrupt{false};
+std::atomic<lua_State*> g_running{nullptr};
+std::atomic<uv_async_t*> g_interrupt_wakeup{nullptr};
+
+Fiber*& fiber_slot(lua_State* L) { return *static_cast<Fiber**>(lua_getextraspace(L)); }
+
+int handle_gc(lua_State* L) {
+  static_cast<Fiber*>(luaL_checkudata(L, 1, kHandleMeta))->~Fiber();
+  return 0;
+}
+
+// Raised inside the running coroutine by the hook the SIGINT handler installs,
+// so that a busy loop in Lua stops too (the same trick as lua.c).
+void interrupt_hook(lua_State* L, lua_Debug*) {
+  lua_sethook(L, nullptr, 0, 0);
+  luaL_error(L, "interrupted!");
+}
+
+}  // namespace
+
+Scheduler::Scheduler(lua_State* L, net::EventLoop& loop) : L_(L), loop_(loop) {
+  lua_pushlightuserdata(L, this);
+  lua_setfield(L, LUA_REGISTRYINDEX, kSchedulerKey);
+  fiber_slot(L) = nullptr;  // threads copy the main thread's slot: "not a fiber"
+
+  luaL_newmetatable(L, kHandleMeta);
+  lua_pushcfunction(L, handle_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+
+  uv_async_init(loop_.get(), &interrupt_wakeup_, [](uv_async_t*) {});
+  uv_unref(reinterpret_cast<uv_handle_t*>(&interrupt_wakeup_));  // must not keep the loop alive
+  g_interrupt_wakeup = &interrupt_wakeup_;
+}
+
+Scheduler::~Scheduler() {
+  g_interrupt_wakeup = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&interrupt_wakeup_), nullptr);
+  uv_run(loop_.get(), UV_RUN_NOWAIT);
+}
+
+Scheduler& Scheduler::from(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kSchedulerKey);
+  auto* s = static_cast<Scheduler*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return *s;
+}
+
+Fiber* Scheduler::current(lua_State* L) { return fiber_slot(L); }
+
+Fiber* Scheduler::spawn(lua_State* L, int nargs) {
+  // stack: fn args... -> handle
+  auto* fiber = new (lua_newuserdatauv(L, sizeof(Fiber), 1)) Fiber{};
+  luaL_setmetatable(L, kHandleMeta);
+  lua_State* co = lua_newthread(L);
+  fiber_slot(co) = fiber;
+  lua_setiuservalue(L, -2, 1);  // the handle keeps its coroutine alive
+  lua_insert(L, -(nargs + 2));
+  lua_xmove(L, co, nargs + 1);
+
+  fiber->scheduler = this;
+  fiber->thread = co;
+  fiber->start_args = nargs;
+  lua_pushvalue(L, -1);
+  fiber->anchor = luaL_ref(L, LUA_REGISTRYINDEX);
+  ++live_;
+  ready_.push_back(fiber);
+  return fiber;
+}
+
+Wake Scheduler::suspend(Fiber* fiber) {
+  fiber->state = Fiber::State::suspended;
+  return Wake{fiber, ++fiber->suspension};
+}
+
+void Scheduler::wake(Wake w) {
+  Fiber* f = w.fiber;
+  if (f == nullptr || f->state != Fiber::State::suspended || f->suspension != w.suspension) return;
+  f->state = Fiber::State::ready;
+  ready_.push_back(f);
+}
+
+void Scheduler::observe(Fiber* fiber) {
+  if (fiber->observed) return;
+  fiber->observed = true;
+  auto it = std::find(unobserved_.begin(), unobserved_.end(), fiber);
+  if (it == unobserved_.end()) return;
+  unobserved_.erase(it);
+  luaL_unref(L_, LUA_REGISTRYINDEX, fiber->anchor);
+  fiber->anchor = LUA_NOREF;
+}
+
+void Scheduler::step(Fiber* fiber) {
+  const int nargs = fiber->start_args;
+  fiber->start_args = 0;
+  fiber->state = Fiber::State::running;
+  int nresults = 0;
+  g_running = fiber->thread;
+  const int status = lua_resume(fiber->thread, L_, nargs, &nresults);
+  g_running = nullptr;
+
+  if (status == LUA_YIELD) {
+    lua_pop(fiber->thread, nresults);
+    if (fiber->state == Fiber::State::suspended) return;  // an async call is waiting
+    // Something yielded without going through the scheduler (a coroutine.yield
+    // saved before reel replaced it): lua5.4 would refuse it, so do we.
+    constexpr const char* kMessage = "attempt to yield from outside a coroutine";
+    lua_resetthread(fiber->thread);
+    lua_pushstring(fiber->thread, kMessage);
+    fiber->traceback = kMessage;
+    finish(fiber, Fiber::State::failed);
+  } else if (status == LUA_OK) {
+    fiber->nresults = nresults;
+    finish(fiber, Fiber::State::done);
+  } else {
+    fail(fiber);
+  }
+}
+
+void Scheduler::fail(Fiber* fiber) {
+  fiber->traceback = describe_error(L_, fiber->thread, fiber->is_main);
+  // Close pending to-be-closed variables; the error object stays on top.
+  lua_resetthread(fiber->thread);
+  finish(fiber, Fiber::State::failed);
+}
+
+void Scheduler::finish(Fiber* fiber, Fiber::State state) {
+  fiber->state = state;
+  fiber->finished_at = ++finished_count_;
+  --live_;
+  const bool failed = state == Fiber::State::failed;
+  for (const Waiter& w : fiber->waiters) {
+    if (w.join == nullptr) {
+      wake(w.wake);
+      continue;
+    }
+    Join& join = *w.join;
+    --join.remaining;
+    if (failed && join.first_failure == nullptr) join.first_failure = fiber;
+    if (join.remaining == 0 || join.first_failure != nullptr) wake(join.wake);
+  }
+  fiber->waiters.clear();
+  fiber->waiters.shrink_to_fit();
+  if (failed && !fiber->observed && !fiber->is_main) {
+    unobserved_.push_back(fiber);  // stays anchored until someone takes the error
+    return;
+  }
+  luaL_unref(L_, LUA_REGISTRYINDEX, fiber->anchor);
+  fiber->anchor = LUA_NOREF;
+}
+
+RunStatus Scheduler::run(const Fiber* target) {
+  auto finished = [&] { return target != nullptr ? target->finished() : live_ == 0; };
+  while (!finished()) {
+    if (g_interrupt) return RunStatus::interrupted;
+    if (!ready_.empty()) {
+      Fiber* next = ready_.front();
+      ready_.pop_front();
+      step(next);
+      continue;
+    }
+    if (!loop_.alive()) return RunStatus::deadlock;
+    loop_.run_once();
+  }
+  if (g_interrupt) return RunStatus::interrupted;
+  return target != nullptr && target->state == Fiber::State::failed ? RunStatus::failed
+                                                                     : RunStatus::ok;
+}
+
+RunStatus Scheduler::run_until(Fiber* fiber) { return run(fiber); }
+
+RunStatus Scheduler::drain() { return run(nullptr); }
+
+void Scheduler::request_interrupt() {
+  g_interrupt = true;
+  if (lua_State* L = g_running.load()) {
+    lua_sethook(L, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  }
+  if (uv_async_t* a = g_interrupt_wakeup.load()) uv_async_send(a);
+}
+
+bool Scheduler::interrupt_requested() { return g_interrupt; }
+
+void Scheduler::clear_interrupt() { g_interrupt = false; }
+
+}  // namespace reel::lua

@@ -1,0 +1,123 @@
+// The only translation unit that includes CLI11 (it is slow to compile).
+#include "host/cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "bindings/lua_cli.hpp"
+
+namespace reel::cli {
+
+namespace {
+
+struct Later {
+  const char* name;
+  const char* summary;
+  const char* arrives_with;
+};
+
+// Subcommands of the design whose work has not landed yet: they parse, and
+// say so with exit status 2.
+constexpr Later kNotBuiltYet[] = {
+    {"probe", "check media files against Vidu's limits", "the media work (issue 3)"},
+    {"sim", "run the Vidu simulator on a loopback port", "the simulator (issue 4)"},
+    {"tasks", "list, show or cancel the tasks in the journal", "the journal (issue 6)"},
+    {"test", "run a library's specs with the simulator in process", "team libraries (issue 9)"},
+    {"callbacks", "receive and verify Vidu callbacks", "the reliability work (issue 10)"},
+};
+
+constexpr const char* kLuaOptions =
+    "\nreel also takes the lua5.4 command line, unchanged:\n"
+    "  reel [options] [script [args]]\n"
+    "  -e stat   execute string 'stat'\n"
+    "  -i        enter interactive mode after executing 'script'\n"
+    "  -l mod    require library 'mod' into global 'mod'\n"
+    "  -l g=mod  require library 'mod' into global 'g'\n"
+    "  -v        show version information\n"
+    "  -E        ignore environment variables\n"
+    "  -W        turn warnings on\n"
+    "  --        stop handling options\n"
+    "  -         stop handling options and execute stdin\n";
+
+int usage_error(const std::string& what) {
+  std::fprintf(stderr, "reel: %s\nRun 'reel --help' for usage.\n", what.c_str());
+  return lua::kExitUsage;
+}
+
+}  // namespace
+
+bool is_reel_command(const char* arg) {
+  for (const char* name : {"run", "repl", "--help", "-h", "--version", "--paths"}) {
+    if (std::strcmp(arg, name) == 0) return true;
+  }
+  for (const Later& later : kNotBuiltYet) {
+    if (std::strcmp(arg, later.name) == 0) return true;
+  }
+  return false;
+}
+
+int run_reel_command(int argc, char** argv) {
+  CLI::App app{"reel: script the Vidu generative-video API in Lua", "reel"};
+  app.footer(kLuaOptions);
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  bool show_paths = false;
+  app.add_flag("--version", show_version, "print reel's version and exit");
+  app.add_flag("--paths", show_paths, "print where modules are looked up, in order");
+
+  CLI::App* run = app.add_subcommand("run", "run a Lua script (reel SCRIPT.lua ... also works)");
+  run->prefix_command();  // SCRIPT and everything after it belong to the script
+  run->footer("usage: reel run SCRIPT.lua [ARGS...]");
+
+  CLI::App* repl = app.add_subcommand("repl", "interactive Lua with the reel modules loaded");
+
+  std::vector<CLI::App*> later;
+  for (const Later& l : kNotBuiltYet) {
+    CLI::App* sub = app.add_subcommand(l.name, l.summary);
+    sub->allow_extras();
+    later.push_back(sub);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return lua::kExitOk;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      app.exit(e);
+      return lua::kExitOk;
+    }
+    return usage_error(e.what());
+  }
+
+  if (show_version) {
+    std::printf("reel %s (Lua 5.4)\n", REEL_VERSION);
+    return lua::kExitOk;
+  }
+  if (show_paths) return lua::print_module_paths();
+
+  if (*run) {
+    const auto rest = run->remaining();
+    if (rest.empty()) return usage_error("run: which script? usage: reel run SCRIPT.lua [ARGS...]");
+    const int script = argc - static_cast<int>(rest.size());
+    return lua::run_script(argc, argv, script);
+  }
+  if (*repl) return lua::run_repl(argc, argv);
+  for (size_t i = 0; i < later.size(); ++i) {
+    if (*later[i]) {
+      std::fprintf(stderr, "reel %s: not built yet; it arrives with %s.\n", kNotBuiltYet[i].name,
+                   kNotBuiltYet[i].arrives_with);
+      return lua::kExitUsage;
+    }
+  }
+  std::cout << app.help();
+  return lua::kExitOk;
+}
+
+}  // namespace reel::cli
