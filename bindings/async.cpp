@@ -8,6 +8,7 @@
 #include <lua.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <new>
 #include <string_view>
 
@@ -252,7 +253,7 @@ int async_all(lua_State* L) {
   return lua_yieldk(L, 0, static_cast<lua_KContext>(n), all_k);
 }
 
-// --- the coroutine library, seen from a fiber ------------------------------
+// --- the standard library, seen from a fiber -------------------------------
 
 lua_State* thread_arg(lua_State* L) {
   if (lua_isnone(L, 1)) return L;
@@ -295,7 +296,69 @@ int resume_guarded(lua_State* L) {
   return lua_gettop(L);
 }
 
-void adjust_coroutine_library(lua_State* L) {
+// debug.traceback from a top-level chunk ends, as in lua5.4, with the C frame
+// that called the chunk; the fiber's own stack starts at the chunk itself.
+int traceback_guarded(lua_State* L) {
+  // lstdlib's db_traceback, plus the frame below a main chunk.
+  int arg = 0;
+  lua_State* traced = L;
+  if (lua_isthread(L, 1)) {
+    traced = lua_tothread(L, 1);
+    arg = 1;
+  }
+  const char* msg = lua_tostring(L, arg + 1);
+  if (msg == nullptr && !lua_isnoneornil(L, arg + 1)) {
+    lua_pushvalue(L, arg + 1);  // a non-string message comes back untouched
+    return 1;
+  }
+  const auto level = static_cast<int>(luaL_optinteger(L, arg + 2, traced == L ? 1 : 0));
+  luaL_traceback(L, traced, msg, level);
+  const Fiber* f = Scheduler::current(traced);
+  if (f != nullptr && f->is_main) {
+    lua_pushliteral(L, "\n\t[C]: in ?");
+    lua_concat(L, 2);
+  }
+  return 1;
+}
+
+// os.exit(code, true) closes the state, and with it the pending to-be-closed
+// variables of the main chunk, which live in its fiber: the fiber yields to the
+// scheduler, which closes it and then the state. The original is upvalue 1.
+int exit_guarded(lua_State* L) {
+  Fiber* f = Scheduler::current(L);
+  if (f == nullptr || !lua_toboolean(L, 2) || !lua_isyieldable(L)) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 0);
+    return 0;
+  }
+  int status = EXIT_SUCCESS;
+  if (lua_isboolean(L, 1)) {
+    status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+  } else {
+    status = static_cast<int>(luaL_optinteger(L, 1, EXIT_SUCCESS));
+  }
+  f->scheduler->request_exit(f, status);
+  return lua_yield(L, 0);
+}
+
+void wrap_field(lua_State* L, const char* name, lua_CFunction wrapper) {
+  lua_getfield(L, -1, name);
+  lua_pushcclosure(L, wrapper, 1);
+  lua_setfield(L, -2, name);
+}
+
+void adjust_standard_library(lua_State* L) {
+  lua_getglobal(L, "debug");
+  if (lua_istable(L, -1)) {
+    lua_pushcfunction(L, traceback_guarded);
+    lua_setfield(L, -2, "traceback");
+  }
+  lua_pop(L, 1);
+  lua_getglobal(L, "os");
+  if (lua_istable(L, -1)) wrap_field(L, "exit", exit_guarded);
+  lua_pop(L, 1);
+
   lua_getglobal(L, "coroutine");
   if (!lua_istable(L, -1)) {
     lua_pop(L, 1);
@@ -307,18 +370,14 @@ void adjust_coroutine_library(lua_State* L) {
     lua_pushcfunction(L, r.func);
     lua_setfield(L, -2, r.name);
   }
-  for (const char* name : {"resume", "close"}) {
-    lua_getfield(L, -1, name);
-    lua_pushcclosure(L, resume_guarded, 1);
-    lua_setfield(L, -2, name);
-  }
+  for (const char* name : {"resume", "close"}) wrap_field(L, name, resume_guarded);
   lua_pop(L, 1);
 }
 
 }  // namespace
 
 int open_async(lua_State* L) {
-  adjust_coroutine_library(L);
+  adjust_standard_library(L);
 
   luaL_getmetatable(L, kHandleMeta);  // created by the scheduler
   const luaL_Reg meta[] = {{"__index", handle_index}, {"__tostring", handle_tostring}};

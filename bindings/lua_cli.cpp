@@ -28,7 +28,7 @@ constexpr int kHasEnvOff = 16;  // -E
 struct Invocation {
   int argc = 0;
   char** argv = nullptr;
-  int script = 0;        // index of the script in argv; 0 when there is none
+  int script = 0;        // index of the script in argv; argc when there is none
   int flags = 0;
   int option_limit = 0;  // argv[1..option_limit) are lua options to run (-e, -l, -W)
   bool repl = false;     // `reel repl`: the prompt, whatever else is given
@@ -230,7 +230,7 @@ int collect_args(char** argv, int* first) {
         return kHasError;
     }
   }
-  *first = 0;
+  *first = i;  // no script: argc
   return flags;
 }
 
@@ -401,15 +401,15 @@ int pmain(lua_State* L) {
   lua_gc(L, LUA_GCGEN, 0, 0);
   if (!(flags & kHasEnvOff) && handle_luainit(L) != LUA_OK) return 0;
   if (!run_args(L, argv, inv->option_limit)) return 0;
-  if (script > 0 && handle_script(L, argv + script) != LUA_OK) return 0;
+  if (script < inv->argc && handle_script(L, argv + script) != LUA_OK) return 0;
   if (inv->repl || (flags & kHasI)) {
     do_repl(L);
-  } else if (script < 1 && !(flags & (kHasE | kHasV))) {
+  } else if (script == inv->argc && !(flags & (kHasE | kHasV))) {
     if (term::LineEditor::stdin_is_terminal()) {
       print_version();
       do_repl(L);
-    } else if (dofile(L, nullptr) != LUA_OK) {
-      return 0;
+    } else {
+      dofile(L, nullptr);  // lua5.4 reports but does not fail on this path
     }
   }
   // Tasks spawned by the script may still be running: let them end.
@@ -475,6 +475,7 @@ int run_repl(int argc, char** argv) {
   Invocation inv;
   inv.argc = argc;
   inv.argv = argv;
+  inv.script = argc;
   inv.option_limit = 0;
   inv.repl = true;
   return run(inv);

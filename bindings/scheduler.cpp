@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <new>
 
 #include "bindings/errors.hpp"
@@ -99,6 +100,11 @@ void Scheduler::wake(Wake w) {
   ready_.push_back(f);
 }
 
+void Scheduler::request_exit(Fiber* fiber, int status) {
+  exiting_ = fiber;
+  exit_status_ = status;
+}
+
 void Scheduler::observe(Fiber* fiber) {
   if (fiber->observed) return;
   fiber->observed = true;
@@ -118,6 +124,11 @@ void Scheduler::step(Fiber* fiber) {
   const int status = lua_resume(fiber->thread, L_, nargs, &nresults);
   g_running = nullptr;
 
+  if (status == LUA_YIELD && exiting_ == fiber) {
+    lua_resetthread(fiber->thread);
+    lua_close(L_);
+    std::exit(exit_status_);
+  }
   if (status == LUA_YIELD) {
     lua_pop(fiber->thread, nresults);
     if (fiber->state == Fiber::State::suspended) return;  // an async call is waiting

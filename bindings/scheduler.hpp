@@ -96,6 +96,10 @@ class Scheduler {
 
   net::EventLoop& loop() { return loop_; }
 
+  // os.exit(status, true) from `fiber`, which yields next: the scheduler
+  // closes the fiber (its to-be-closed variables), then the state, and exits.
+  void request_exit(Fiber* fiber, int status);
+
   // Failed fibers whose error nobody has taken yet; reported when the run ends.
   const std::vector<Fiber*>& unobserved_failures() const { return unobserved_; }
   // Someone took the fiber's results or error: it no longer needs reporting.
@@ -119,6 +123,8 @@ class Scheduler {
   uint64_t finished_count_ = 0;
   std::vector<Fiber*> unobserved_;  // failed, still anchored until observed or reported
   uv_async_t interrupt_wakeup_{};
+  Fiber* exiting_ = nullptr;
+  int exit_status_ = 0;
 };
 
 }  // namespace reel::lua

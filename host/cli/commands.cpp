@@ -105,6 +105,9 @@ int run_reel_command(int argc, char** argv) {
   if (*run) {
     const auto rest = run->remaining();
     if (rest.empty()) return usage_error("run: which script? usage: reel run SCRIPT.lua [ARGS...]");
+    if (rest.front().size() > 1 && rest.front()[0] == '-') {
+      return usage_error("run: unknown option '" + rest.front() + "'; see 'reel run --help'");
+    }
     const int script = argc - static_cast<int>(rest.size());
     return lua::run_script(argc, argv, script);
   }
