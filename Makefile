@@ -37,7 +37,7 @@ test: build build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	./$(BUILD)/tests/bench/reel_bench
+	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -161,6 +161,12 @@ int async_sleep(lua_State* L) {
   return lua_yieldk(L, 0, 0, [](lua_State*, int, lua_KContext) { return 0; });
 }
 
+// Seconds on a monotonic clock, for measuring waits.
+int async_now(lua_State* L) {
+  lua_pushnumber(L, static_cast<lua_Number>(uv_hrtime()) / 1e9);
+  return 1;
+}
+
 // async.all's arguments live at fixed stack slots across its yields.
 constexpr int kAllHandles = 2;  // table of handles, one per item
 constexpr int kAllJoin = 3;     // the Join userdata the handles report to
@@ -391,7 +397,8 @@ int open_async(lua_State* L) {
   lua_pop(L, 1);
 
   const luaL_Reg functions[] = {
-      {"spawn", async_spawn}, {"sleep", async_sleep}, {"all", async_all}, {nullptr, nullptr}};
+      {"spawn", async_spawn}, {"sleep", async_sleep}, {"all", async_all},
+      {"now", async_now},     {nullptr, nullptr}};
   luaL_newlib(L, functions);
   return 1;
 }

@@ -46,3 +46,13 @@ describe("async inside reel", function()
     assert.are.equal(10, co(5))
   end)
 end)
+
+describe("async.now", function()
+  it("is a monotonic clock in seconds that sleeps advance", function()
+    local t0 = async.now()
+    async.sleep(0.05)
+    local waited = async.now() - t0
+    assert.is_true(waited >= 0.049, tostring(waited))
+    assert.is_true(waited < 1, tostring(waited))
+  end)
+end)
