@@ -224,8 +224,7 @@ int async_all(lua_State* L) {
         lua_insert(L, -2);  // wait, item: the fiber runs item:wait()
         sched->spawn(L, 1);
       } else {
-        return luaL_error(L,
-                          "async.all: item %d is a %s; pass async handles, functions, or tasks",
+        return luaL_error(L, "async.all: item %d is a %s; pass async handles, functions, or tasks",
                           static_cast<int>(i), luaL_typename(L, -1));
       }
     }
@@ -396,9 +395,11 @@ int open_async(lua_State* L) {
   lua_setfield(L, -2, "methods");
   lua_pop(L, 1);
 
-  const luaL_Reg functions[] = {
-      {"spawn", async_spawn}, {"sleep", async_sleep}, {"all", async_all},
-      {"now", async_now},     {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"spawn", async_spawn},
+                                {"sleep", async_sleep},
+                                {"all", async_all},
+                                {"now", async_now},
+                                {nullptr, nullptr}};
   luaL_newlib(L, functions);
   return 1;
 }

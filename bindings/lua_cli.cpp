@@ -19,16 +19,16 @@ namespace reel::lua {
 namespace {
 
 // Bits of `Invocation::flags`, as in lua.c.
-constexpr int kHasError = 1;  // bad option
-constexpr int kHasI = 2;      // -i
-constexpr int kHasV = 4;      // -v
-constexpr int kHasE = 8;      // -e
+constexpr int kHasError = 1;    // bad option
+constexpr int kHasI = 2;        // -i
+constexpr int kHasV = 4;        // -v
+constexpr int kHasE = 8;        // -e
 constexpr int kHasEnvOff = 16;  // -E
 
 struct Invocation {
   int argc = 0;
   char** argv = nullptr;
-  int script = 0;        // index of the script in argv; argc when there is none
+  int script = 0;  // index of the script in argv; argc when there is none
   int flags = 0;
   int option_limit = 0;  // argv[1..option_limit) are lua options to run (-e, -l, -W)
   bool repl = false;     // `reel repl`: the prompt, whatever else is given
@@ -107,7 +107,9 @@ int dochunk(lua_State* L, int status) {
   return report(L, status);
 }
 
-int dofile(lua_State* L, const char* name) { return dochunk(L, luaL_loadfile(L, name)); }
+int dofile(lua_State* L, const char* name) {
+  return dochunk(L, luaL_loadfile(L, name));
+}
 
 int dostring(lua_State* L, const char* s, const char* name) {
   return dochunk(L, luaL_loadbuffer(L, s, std::strlen(s), name));

@@ -97,8 +97,8 @@ Outcome Runtime::call(int nargs, int nresults) {
       return Outcome::error;
     case RunStatus::interrupted:
       Scheduler::clear_interrupt();
-      lua_pushstring(L, fiber->state == Fiber::State::failed ? fiber->traceback.c_str()
-                                                             : "interrupted!");
+      lua_pushstring(
+          L, fiber->state == Fiber::State::failed ? fiber->traceback.c_str() : "interrupted!");
       return Outcome::interrupted;
     case RunStatus::deadlock:
       lua_pushstring(L,

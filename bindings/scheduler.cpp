@@ -22,7 +22,9 @@ std::atomic<bool> g_interrupt{false};
 std::atomic<lua_State*> g_running{nullptr};
 std::atomic<uv_async_t*> g_interrupt_wakeup{nullptr};
 
-Fiber*& fiber_slot(lua_State* L) { return *static_cast<Fiber**>(lua_getextraspace(L)); }
+Fiber*& fiber_slot(lua_State* L) {
+  return *static_cast<Fiber**>(lua_getextraspace(L));
+}
 
 int handle_gc(lua_State* L) {
   static_cast<Fiber*>(luaL_checkudata(L, 1, kHandleMeta))->~Fiber();
@@ -66,7 +68,9 @@ Scheduler& Scheduler::from(lua_State* L) {
   return *s;
 }
 
-Fiber* Scheduler::current(lua_State* L) { return fiber_slot(L); }
+Fiber* Scheduler::current(lua_State* L) {
+  return fiber_slot(L);
+}
 
 Fiber* Scheduler::spawn(lua_State* L, int nargs) {
   // stack: fn args... -> handle
@@ -194,12 +198,16 @@ RunStatus Scheduler::run(const Fiber* target) {
   }
   if (g_interrupt) return RunStatus::interrupted;
   return target != nullptr && target->state == Fiber::State::failed ? RunStatus::failed
-                                                                     : RunStatus::ok;
+                                                                    : RunStatus::ok;
 }
 
-RunStatus Scheduler::run_until(Fiber* fiber) { return run(fiber); }
+RunStatus Scheduler::run_until(Fiber* fiber) {
+  return run(fiber);
+}
 
-RunStatus Scheduler::drain() { return run(nullptr); }
+RunStatus Scheduler::drain() {
+  return run(nullptr);
+}
 
 void Scheduler::request_interrupt() {
   g_interrupt = true;
@@ -209,8 +217,12 @@ void Scheduler::request_interrupt() {
   if (uv_async_t* a = g_interrupt_wakeup.load()) uv_async_send(a);
 }
 
-bool Scheduler::interrupt_requested() { return g_interrupt; }
+bool Scheduler::interrupt_requested() {
+  return g_interrupt;
+}
 
-void Scheduler::clear_interrupt() { g_interrupt = false; }
+void Scheduler::clear_interrupt() {
+  g_interrupt = false;
+}
 
 }  // namespace reel::lua

@@ -119,7 +119,7 @@ class Scheduler {
   lua_State* L_;
   net::EventLoop& loop_;
   std::deque<Fiber*> ready_;
-  size_t live_ = 0;                // unfinished fibers (anchored in the registry)
+  size_t live_ = 0;  // unfinished fibers (anchored in the registry)
   uint64_t finished_count_ = 0;
   std::vector<Fiber*> unobserved_;  // failed, still anchored until observed or reported
   uv_async_t interrupt_wakeup_{};

@@ -43,6 +43,9 @@ void EventLoop::after(uint64_t ms, std::function<void()> fn) {
   uv_timer_init(&loop_, &shot->timer);
   shot->timer.data = shot;
   one_shots_.insert(shot);
+  // The loop's clock is cached per turn; refresh it so that the timer counts
+  // from now and never fires early.
+  uv_update_time(&loop_);
   uv_timer_start(
       &shot->timer,
       [](uv_timer_t* t) {

@@ -13,7 +13,9 @@ namespace reel::term {
 
 LineEditor::LineEditor() : terminal_(stdin_is_terminal()) {}
 
-bool LineEditor::stdin_is_terminal() { return isatty(STDIN_FILENO) != 0; }
+bool LineEditor::stdin_is_terminal() {
+  return isatty(STDIN_FILENO) != 0;
+}
 
 std::optional<std::string> LineEditor::read(const std::string& prompt) {
   if (terminal_) {

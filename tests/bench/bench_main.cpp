@@ -64,8 +64,12 @@ void run_case(benchmark::State& state, const std::string& name,
   }
 }
 
-void BM_StartupLua(benchmark::State& s) { run_case(s, "startup/lua5.4", {g_lua, "-e", ""}); }
-void BM_StartupReel(benchmark::State& s) { run_case(s, "startup/reel", {g_reel, "-e", ""}); }
+void BM_StartupLua(benchmark::State& s) {
+  run_case(s, "startup/lua5.4", {g_lua, "-e", ""});
+}
+void BM_StartupReel(benchmark::State& s) {
+  run_case(s, "startup/reel", {g_reel, "-e", ""});
+}
 void BM_Async10kReel(benchmark::State& s) {
   run_case(s, "async10k/reel", {g_reel, g_dir + "/async_10k.lua", "10000"});
 }
@@ -120,14 +124,22 @@ int main(int argc, char** argv) {
     }
   }
   int n = static_cast<int>(rest.size());
-  benchmark::RegisterBenchmark("startup/lua5.4", BM_StartupLua)->UseManualTime()->Iterations(200)
+  benchmark::RegisterBenchmark("startup/lua5.4", BM_StartupLua)
+      ->UseManualTime()
+      ->Iterations(200)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("startup/reel", BM_StartupReel)->UseManualTime()->Iterations(200)
+  benchmark::RegisterBenchmark("startup/reel", BM_StartupReel)
+      ->UseManualTime()
+      ->Iterations(200)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("async10k/lua5.4", BM_Coroutines10kLua)->UseManualTime()
-      ->Iterations(10)->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("async10k/reel", BM_Async10kReel)->UseManualTime()
-      ->Iterations(10)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("async10k/lua5.4", BM_Coroutines10kLua)
+      ->UseManualTime()
+      ->Iterations(10)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("async10k/reel", BM_Async10kReel)
+      ->UseManualTime()
+      ->Iterations(10)
+      ->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&n, rest.data());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

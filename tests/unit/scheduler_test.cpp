@@ -162,8 +162,7 @@ TEST_F(SchedulerTest, FibersCannotBeResumedByHand) {
     return coroutine.resume(co)
   )"),
             Outcome::error);
-  EXPECT_NE(text_.find("cannot resume or close a coroutine that reel schedules"),
-            std::string::npos)
+  EXPECT_NE(text_.find("cannot resume or close a coroutine that reel schedules"), std::string::npos)
       << text_;
 }
 
