@@ -7,7 +7,7 @@ GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Un
 WERROR     := $(if $(CI),ON,OFF)
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan demo test test-asan bench clean
+.PHONY: all deps build build-asan demo test bench lint clean
 
 all: build
 
@@ -41,3 +41,7 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# clang-tidy over the project's own sources (uses build/compile_commands.json).
+lint: build
+	clang-tidy -p $(BUILD) --quiet bindings/*.cpp host/*/*.cpp

@@ -239,7 +239,7 @@ int collect_args(char** argv, int* first) {
 // Runs -e, -l and -W in the order given; false when one failed.
 bool run_args(lua_State* L, char** argv, int n) {
   for (int i = 1; i < n; ++i) {
-    const int option = argv[i][1];
+    const char option = argv[i][1];
     switch (option) {
       case 'e':
       case 'l': {
