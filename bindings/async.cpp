@@ -39,6 +39,13 @@ Fiber* running_fiber(lua_State* L, const char* what) {
                "main chunk or from a function started with async.spawn",
                what);
   }
+  if (!lua_isyieldable(L)) {
+    luaL_error(L,
+               "%s: cannot wait here: the call is inside a C function that cannot be "
+               "suspended (require, a metamethod, table.sort...); wait from the chunk or "
+               "from a function called after it returns",
+               what);
+  }
   return self;
 }
 

@@ -144,6 +144,14 @@ TEST_F(SchedulerTest, AsyncCallsInsideAPlainCoroutineExplainThemselves) {
       << text_;
 }
 
+TEST_F(SchedulerTest, WaitingWhereLuaCannotSuspendExplainsItself) {
+  ASSERT_EQ(run("table.sort({ 2, 1 }, function(a, b) async.sleep(0) return a < b end)"),
+            Outcome::error);
+  EXPECT_NE(text_.find("async.sleep: cannot wait here"), std::string::npos) << text_;
+  // Nothing was left suspended: the next chunk runs normally.
+  ASSERT_EQ(run("async.sleep(0) return 1"), Outcome::ok);
+}
+
 TEST_F(SchedulerTest, PlainCoroutinesStillWorkInsideFibers) {
   ASSERT_EQ(run(R"(
     local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
