@@ -16,6 +16,17 @@
 
 namespace reel::lua {
 
+const char* const kLuaOptionList =
+    "  -e stat   execute string 'stat'\n"
+    "  -i        enter interactive mode after executing 'script'\n"
+    "  -l mod    require library 'mod' into global 'mod'\n"
+    "  -l g=mod  require library 'mod' into global 'g'\n"
+    "  -v        show version information\n"
+    "  -E        ignore environment variables\n"
+    "  -W        turn warnings on\n"
+    "  --        stop handling options\n"
+    "  -         stop handling options and execute stdin\n";
+
 namespace {
 
 // Bits of `Invocation::flags`, as in lua.c.
@@ -44,19 +55,8 @@ void print_usage(const char* badoption) {
   } else {
     std::fprintf(stderr, "unrecognized option '%s'\n", badoption);
   }
-  std::fprintf(stderr,
-               "usage: %s [options] [script [args]]\n"
-               "Available options are:\n"
-               "  -e stat   execute string 'stat'\n"
-               "  -i        enter interactive mode after executing 'script'\n"
-               "  -l mod    require library 'mod' into global 'mod'\n"
-               "  -l g=mod  require library 'mod' into global 'g'\n"
-               "  -v        show version information\n"
-               "  -E        ignore environment variables\n"
-               "  -W        turn warnings on\n"
-               "  --        stop handling options\n"
-               "  -         stop handling options and execute stdin\n",
-               progname);
+  std::fprintf(stderr, "usage: %s [options] [script [args]]\nAvailable options are:\n%s", progname,
+               kLuaOptionList);
   std::fflush(stderr);
 }
 

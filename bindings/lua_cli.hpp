@@ -10,6 +10,9 @@
 
 namespace reel::lua {
 
+// The options of lua5.4's usage text, one per line.
+extern const char* const kLuaOptionList;
+
 // Exit statuses of the design.
 constexpr int kExitOk = 0;
 constexpr int kExitScriptError = 1;

@@ -31,19 +31,6 @@ constexpr Later kNotBuiltYet[] = {
     {"callbacks", "receive and verify Vidu callbacks", "the reliability work (issue 10)"},
 };
 
-constexpr const char* kLuaOptions =
-    "\nreel also takes the lua5.4 command line, unchanged:\n"
-    "  reel [options] [script [args]]\n"
-    "  -e stat   execute string 'stat'\n"
-    "  -i        enter interactive mode after executing 'script'\n"
-    "  -l mod    require library 'mod' into global 'mod'\n"
-    "  -l g=mod  require library 'mod' into global 'g'\n"
-    "  -v        show version information\n"
-    "  -E        ignore environment variables\n"
-    "  -W        turn warnings on\n"
-    "  --        stop handling options\n"
-    "  -         stop handling options and execute stdin\n";
-
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "reel: %s\nRun 'reel --help' for usage.\n", what.c_str());
   return lua::kExitUsage;
@@ -63,7 +50,9 @@ bool is_reel_command(const char* arg) {
 
 int run_reel_command(int argc, char** argv) {
   CLI::App app{"reel: script the Vidu generative-video API in Lua", "reel"};
-  app.footer(kLuaOptions);
+  app.footer(std::string("\nreel also takes the lua5.4 command line, unchanged:\n"
+                         "  reel [options] [script [args]]\n") +
+             lua::kLuaOptionList);
   app.require_subcommand(0, 1);
   bool show_version = false;
   bool show_paths = false;
