@@ -19,14 +19,12 @@ namespace reel::lua {
 
 namespace {
 
-constexpr const char* kHandleMeta = "async.Handle";
-
 Fiber* check_handle(lua_State* L, int idx) {
-  return static_cast<Fiber*>(luaL_checkudata(L, idx, kHandleMeta));
+  return static_cast<Fiber*>(luaL_checkudata(L, idx, kHandleMetatable));
 }
 
 Fiber* test_handle(lua_State* L, int idx) {
-  return static_cast<Fiber*>(luaL_testudata(L, idx, kHandleMeta));
+  return static_cast<Fiber*>(luaL_testudata(L, idx, kHandleMetatable));
 }
 
 // The fiber running L, or a clear error for a call made where reel cannot
@@ -59,18 +57,7 @@ int push_outcome(lua_State* L, Fiber* f, bool first_only) {
     lua_xmove(co, L, 1);
     return lua_error(L);
   }
-  const int n = first_only ? 1 : f->nresults;
-  luaL_checkstack(L, n, "too many results");
-  const int base = lua_gettop(co) - f->nresults + 1;
-  for (int i = 0; i < n; ++i) {
-    if (i < f->nresults) {
-      lua_pushvalue(co, base + i);
-      lua_xmove(co, L, 1);
-    } else {
-      lua_pushnil(L);
-    }
-  }
-  return n;
+  return push_results(L, *f, first_only ? 1 : f->nresults);
 }
 
 // --- async.Handle ----------------------------------------------------------
@@ -391,7 +378,7 @@ void adjust_standard_library(lua_State* L) {
 int open_async(lua_State* L) {
   adjust_standard_library(L);
 
-  luaL_getmetatable(L, kHandleMeta);  // created by the scheduler
+  luaL_getmetatable(L, kHandleMetatable);  // created by the scheduler
   const luaL_Reg meta[] = {{"__index", handle_index}, {"__tostring", handle_tostring}};
   for (const auto& r : meta) {
     lua_pushcfunction(L, r.func);

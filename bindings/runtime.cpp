@@ -69,44 +69,37 @@ void Runtime::open_libraries(bool ignore_env) {
 Outcome Runtime::call(int nargs, int nresults) {
   lua_State* L = L_;
   Fiber* fiber = scheduler_->spawn(L, nargs);
+  const int handle = lua_gettop(L);  // keeps the fiber alive until its outcome is taken
   fiber->is_main = true;
   RunStatus status;
   {
     InterruptScope interrupts;
     status = scheduler_->run_until(fiber);
   }
-  lua_pop(L, 1);  // the handle; the fiber stays reachable until collected
 
+  Outcome outcome = Outcome::error;
   switch (status) {
-    case RunStatus::ok: {
-      const int n = nresults == LUA_MULTRET ? fiber->nresults : nresults;
-      luaL_checkstack(L, n, "too many results");
-      const int first = lua_gettop(fiber->thread) - fiber->nresults + 1;
-      for (int i = 0; i < n; ++i) {
-        if (i < fiber->nresults) {
-          lua_pushvalue(fiber->thread, first + i);
-          lua_xmove(fiber->thread, L, 1);
-        } else {
-          lua_pushnil(L);
-        }
-      }
-      return Outcome::ok;
-    }
+    case RunStatus::ok:
+      push_results(L, *fiber, nresults == LUA_MULTRET ? fiber->nresults : nresults);
+      outcome = Outcome::ok;
+      break;
     case RunStatus::failed:
       lua_pushstring(L, fiber->traceback.c_str());
-      return Outcome::error;
+      break;
     case RunStatus::interrupted:
       Scheduler::clear_interrupt();
       lua_pushstring(
           L, fiber->state == Fiber::State::failed ? fiber->traceback.c_str() : "interrupted!");
-      return Outcome::interrupted;
+      outcome = Outcome::interrupted;
+      break;
     case RunStatus::deadlock:
       lua_pushstring(L,
                      "the chunk is waiting for something that can never happen: no timer, "
                      "transfer or task is left that could wake it");
-      return Outcome::error;
+      break;
   }
-  return Outcome::error;
+  lua_remove(L, handle);
+  return outcome;
 }
 
 Outcome Runtime::finish_background() {

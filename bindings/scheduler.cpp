@@ -14,7 +14,6 @@ namespace reel::lua {
 
 namespace {
 
-constexpr const char* kHandleMeta = "async.Handle";
 constexpr const char* kSchedulerKey = "reel.scheduler";
 
 // Shared with the SIGINT handler, hence plain atomics.
@@ -27,7 +26,7 @@ Fiber*& fiber_slot(lua_State* L) {
 }
 
 int handle_gc(lua_State* L) {
-  static_cast<Fiber*>(luaL_checkudata(L, 1, kHandleMeta))->~Fiber();
+  static_cast<Fiber*>(luaL_checkudata(L, 1, kHandleMetatable))->~Fiber();
   return 0;
 }
 
@@ -40,12 +39,26 @@ void interrupt_hook(lua_State* L, lua_Debug*) {
 
 }  // namespace
 
+int push_results(lua_State* L, const Fiber& fiber, int wanted) {
+  luaL_checkstack(L, wanted, "too many results");
+  const int first = lua_gettop(fiber.thread) - fiber.nresults + 1;
+  for (int i = 0; i < wanted; ++i) {
+    if (i < fiber.nresults) {
+      lua_pushvalue(fiber.thread, first + i);
+      lua_xmove(fiber.thread, L, 1);
+    } else {
+      lua_pushnil(L);
+    }
+  }
+  return wanted;
+}
+
 Scheduler::Scheduler(lua_State* L, net::EventLoop& loop) : L_(L), loop_(loop) {
   lua_pushlightuserdata(L, this);
   lua_setfield(L, LUA_REGISTRYINDEX, kSchedulerKey);
   fiber_slot(L) = nullptr;  // threads copy the main thread's slot: "not a fiber"
 
-  luaL_newmetatable(L, kHandleMeta);
+  luaL_newmetatable(L, kHandleMetatable);
   lua_pushcfunction(L, handle_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
@@ -75,7 +88,7 @@ Fiber* Scheduler::current(lua_State* L) {
 Fiber* Scheduler::spawn(lua_State* L, int nargs) {
   // stack: fn args... -> handle
   auto* fiber = new (lua_newuserdatauv(L, sizeof(Fiber), 1)) Fiber{};
-  luaL_setmetatable(L, kHandleMeta);
+  luaL_setmetatable(L, kHandleMetatable);
   lua_State* co = lua_newthread(L);
   fiber_slot(co) = fiber;
   lua_setiuservalue(L, -2, 1);  // the handle keeps its coroutine alive

@@ -22,6 +22,9 @@ namespace reel::lua {
 
 class Scheduler;
 
+// The metatable of the handles async.spawn returns (methods: bindings/async.cpp).
+inline constexpr const char* kHandleMetatable = "async.Handle";
+
 // A ticket to resume one particular suspension of one fiber. Stale tickets
 // (the fiber has been resumed since) are ignored, so a fiber may wait on
 // several things at once and only the first to finish wakes it.
@@ -62,6 +65,10 @@ struct Fiber {
 
   bool finished() const { return state == State::done || state == State::failed; }
 };
+
+// Pushes the first `wanted` results of a finished fiber onto L, nil for the
+// missing ones; returns `wanted`.
+int push_results(lua_State* L, const Fiber& fiber, int wanted);
 
 // Why a drive of the loop stopped.
 enum class RunStatus { ok, failed, interrupted, deadlock };
