@@ -1,0 +1,1 @@
+// Placeholder while the concat tests are being written.

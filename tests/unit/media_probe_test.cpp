@@ -1,0 +1,1 @@
+// Placeholder while the probe tests are being written.
