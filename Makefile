@@ -1,13 +1,16 @@
 # The two commands of the README: `make demo` and `make test`. Both install
 # what is missing (tools/install-deps is a no-op when all is present), build,
 # and run.
+SHELL      := /bin/bash
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 5
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 WERROR     := $(if $(CI),ON,OFF)
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan demo test bench lint clean
+.PHONY: all deps build build-asan build-fuzz demo test fuzz bench lint clean
 
 all: build
 
@@ -35,12 +38,35 @@ demo: build
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory fuzz
+
+$(FUZZ_BUILD)/CMakeCache.txt: | deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G "$(GENERATOR)" -DREEL_FUZZ=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each libFuzzer target for FUZZ_SECONDS (5 in `make test`; `make fuzz
+# FUZZ_SECONDS=60` for the long run), starting from the seed corpus. New
+# inputs go to a scratch corpus in the build tree, not to the repository.
+fuzz: build-fuzz
+	@for t in probe; do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
+	  echo "fuzz: $${t}_fuzz for $(FUZZ_SECONDS) s" && \
+	  $(FUZZ_BUILD)/tests/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(stat::|Done|==|SUMMARY)" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 bench: build
-	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench
+	tests/media/make_fixtures.sh $(BUILD)/test-media
+	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench \
+	  --media=$(BUILD)/test-media
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 # clang-tidy over the project's own sources (uses build/compile_commands.json).
 lint: build

@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "bindings/lazy_module.hpp"
 #include "bindings/modules.hpp"
 
 namespace reel::lua {
@@ -64,6 +65,7 @@ void Runtime::open_libraries(bool ignore_env) {
     luaL_requiref(L, m.name, m.func, 1);
     lua_pop(L, 1);
   }
+  add_lazy_module(L, "media", "reel_media.so", "reel_open_media");
 }
 
 Outcome Runtime::call(int nargs, int nresults) {

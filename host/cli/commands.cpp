@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "bindings/lua_cli.hpp"
+#include "host/cli/probe_command.hpp"
+#include "host/plugin/plugin.hpp"
 
 namespace reel::cli {
 
@@ -24,7 +26,6 @@ struct Later {
 // Subcommands of the design whose work has not landed yet: they parse, and
 // say so with exit status 2.
 constexpr Later kNotBuiltYet[] = {
-    {"probe", "check media files against Vidu's limits", "the media work (issue 3)"},
     {"sim", "run the Vidu simulator on a loopback port", "the simulator (issue 4)"},
     {"tasks", "list, show or cancel the tasks in the journal", "the journal (issue 6)"},
     {"test", "run a library's specs with the simulator in process", "team libraries (issue 9)"},
@@ -36,10 +37,22 @@ int usage_error(const std::string& what) {
   return lua::kExitUsage;
 }
 
+// The probe command lives in the media module (it needs FFmpeg).
+int run_probe(const ProbeOptions& options) {
+  ProbeEntry entry = nullptr;
+  try {
+    entry = reinterpret_cast<ProbeEntry>(plugin::symbol(kProbeModule, kProbeEntry));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reel probe: %s\n", e.what());
+    return lua::kExitScriptError;
+  }
+  return entry(options);
+}
+
 }  // namespace
 
 bool is_reel_command(const char* arg) {
-  for (const char* name : {"run", "repl", "--help", "-h", "--version", "--paths"}) {
+  for (const char* name : {"run", "repl", "probe", "--help", "-h", "--version", "--paths"}) {
     if (std::strcmp(arg, name) == 0) return true;
   }
   for (const Later& later : kNotBuiltYet) {
@@ -64,6 +77,15 @@ int run_reel_command(int argc, char** argv) {
   run->footer("usage: reel run SCRIPT.lua [ARGS...]");
 
   CLI::App* repl = app.add_subcommand("repl", "interactive Lua with the reel modules loaded");
+
+  ProbeOptions probe_options;
+  CLI::App* probe = app.add_subcommand("probe", "media facts, and checks against Vidu's limits");
+  probe->add_option("FILE", probe_options.files, "video or image files")->required();
+  probe->add_flag("--json", probe_options.json, "print JSON");
+  probe
+      ->add_option("--for", probe_options.use,
+                   "check the limits for a use: extend, reference, image, start_end (two images)")
+      ->check(CLI::IsMember({"extend", "reference", "image", "start_end"}));
 
   std::vector<CLI::App*> later;
   for (const Later& l : kNotBuiltYet) {
@@ -101,6 +123,7 @@ int run_reel_command(int argc, char** argv) {
     return lua::run_script(argc, argv, script);
   }
   if (*repl) return lua::run_repl(argc, argv);
+  if (*probe) return run_probe(probe_options);
   for (size_t i = 0; i < later.size(); ++i) {
     if (*later[i]) {
       std::fprintf(stderr, "reel %s: not built yet; it arrives with %s.\n", kNotBuiltYet[i].name,

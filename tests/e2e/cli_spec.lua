@@ -37,7 +37,7 @@ describe("reel run", function()
   end)
 
   it("answers 'not built yet' with status 2 for subcommands still to come", function()
-    for _, sub in ipairs{ "probe", "sim", "tasks", "test", "callbacks" } do
+    for _, sub in ipairs{ "sim", "tasks", "test", "callbacks" } do
       local code, _, err = reel(sub .. " x")
       assert.are.equal(2, code, sub)
       assert.matches("not built yet", err, nil, sub)
@@ -138,5 +138,57 @@ describe("modules from Debian", function()
     os.execute("rm -rf " .. dir)
     assert.are.equal(0, code)
     assert.are.equal("from teammod\n", out)
+  end)
+end)
+
+describe("reel probe", function()
+  local MEDIA = os.getenv("REEL_TEST_MEDIA")
+  if not MEDIA then
+    pending("REEL_TEST_MEDIA is not set")
+    return
+  end
+  local function f(name) return sh_quote(MEDIA .. "/" .. name) end
+
+  it("prints the facts of several files", function()
+    local code, out, err = reel("probe " .. f("h264_aac.mp4") .. " " .. f("image.webp"))
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("video: h264 1280x720", 1, true), out)
+    assert.truthy(out:find("audio: aac", 1, true), out)
+    assert.truthy(out:find("image.webp: image", 1, true), out)
+  end)
+
+  it("prints JSON that json.decode reads back", function()
+    local code, out = reel("probe --json " .. f("rotated.mp4"))
+    assert.are.equal(0, code)
+    local decoded = select(2, reel("-e " .. sh_quote("local j = json.decode(io.read('a')) print(j.files[1].video.width, j.files[1].video.rotation, j.ok)"), out))
+    assert.matches("^720\t%-?90\ttrue\n$", decoded)
+  end)
+
+  it("exits 1 and says why when a file does not fit the use", function()
+    local code, out = reel("probe --for extend " .. f("src_3.5s.mp4") .. " " .. f("src_4s.mp4"))
+    assert.are.equal(1, code)
+    assert.truthy(out:find("not ok for extend", 1, true), out)
+    assert.truthy(out:find("ok for extend", 1, true), out)
+    code = reel("probe --for extend " .. f("src_60s.mp4"))
+    assert.are.equal(0, code)
+  end)
+
+  it("checks two images for start_end, and wants exactly two", function()
+    assert.are.equal(0, (reel("probe --for start_end " .. f("image.png") .. " " .. f("image.jpg"))))
+    assert.are.equal(1, (reel("probe --for start_end " .. f("image.png") .. " " .. f("tall_1x5.png"))))
+    local code, _, err = reel("probe --for start_end " .. f("image.png"))
+    assert.are.equal(2, code)
+    assert.truthy(err:find("two images", 1, true), err)
+  end)
+
+  it("names the file and the reason for unreadable input, exit 1", function()
+    local code, _, err = reel("probe " .. f("garbage.mp4"))
+    assert.are.equal(1, code)
+    assert.truthy(err:find("garbage.mp4", 1, true), err)
+  end)
+
+  it("refuses an unknown use with status 2", function()
+    local code = reel("probe --for thumbnail " .. f("image.png"))
+    assert.are.equal(2, code)
   end)
 end)
