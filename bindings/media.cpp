@@ -179,8 +179,12 @@ int frame_tostring(lua_State* L) {
   lua_getfield(L, 1, "height");
   lua_getfield(L, 1, "time");
   lua_getfield(L, 1, "path");
-  lua_pushfstring(L, "Frame %dx%d at %.3f s: %s", static_cast<int>(lua_tointeger(L, 2)),
-                  static_cast<int>(lua_tointeger(L, 3)), lua_tonumber(L, 4), lua_tostring(L, 5));
+  char text[64];  // lua_pushfstring has no precision for %f
+  std::snprintf(text, sizeof text, "Frame %dx%d at %.3f s: ", static_cast<int>(lua_tointeger(L, 2)),
+                static_cast<int>(lua_tointeger(L, 3)), lua_tonumber(L, 4));
+  lua_pushstring(L, text);
+  lua_pushvalue(L, 5);
+  lua_concat(L, 2);
   return 1;
 }
 

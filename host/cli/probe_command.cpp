@@ -49,10 +49,23 @@ json to_json(const media::MediaInfo& info) {
   return j;
 }
 
+std::string human_size(int64_t bytes) {
+  char text[32];
+  if (bytes >= 1000000) {
+    std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1e3);
+  }
+  return text;
+}
+
 void print_facts(const media::MediaInfo& info) {
-  std::printf("%s: %s, %s, %.3f s, %.1f MB, %.2f Mb/s\n", info.path.c_str(), info.kind.c_str(),
-              info.format.c_str(), info.duration, static_cast<double>(info.size) / 1e6,
-              static_cast<double>(info.bit_rate) / 1e6);
+  std::printf("%s: %s, %s, %s", info.path.c_str(), info.kind.c_str(), info.format.c_str(),
+              human_size(info.size).c_str());
+  if (info.kind != "image") {
+    std::printf(", %.3f s, %.2f Mb/s", info.duration, static_cast<double>(info.bit_rate) / 1e6);
+  }
+  std::printf("\n");
   if (const auto& v = info.video) {
     std::printf("  video: %s %dx%d", v->codec.c_str(), v->width, v->height);
     if (v->rotation != 0)

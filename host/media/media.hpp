@@ -27,6 +27,11 @@ class MediaError : public std::runtime_error {
   std::string reason_;
 };
 
+// Largest width or height reel accepts for checks and frames: larger pictures
+// are reported by probe but refused by check() and extract_frame (FFmpeg's own
+// image size limit is just under 16384×16384 pixels).
+inline constexpr int kMaxDimension = 16384;
+
 struct Rational {
   int num = 0;
   int den = 1;
@@ -42,7 +47,7 @@ struct VideoInfo {
   int rotation = 0;         // degrees counter-clockwise from the display matrix, as ffprobe
   Rational sar{1, 1};       // sample aspect ratio (1:1 when unset)
   Rational frame_rate;      // average frame rate (ffprobe's avg_frame_rate); 0/1 for images
-  std::string pix_fmt;      // "yuv420p", "rgb24", ...
+  std::string pix_fmt;      // "yuv420p", "rgb24", ...; "" when unknown (too large to decode in a probe)
   int64_t frames = 0;       // from the container when it says; 0 when unknown
   double duration = 0;      // seconds; the container's when the stream has none
 };
@@ -58,7 +63,8 @@ struct AudioInfo {
 struct MediaInfo {
   std::string path;
   std::string kind;         // "video", "image" or "audio"
-  std::string format;       // container: ffprobe's format_name ("mov,mp4,m4a,3gp,3g2,mj2", "png_pipe", ...)
+  std::string format;       // container: ffprobe's format_name ("mov,mp4,m4a,3gp,3g2,mj2", "png_pipe", ...);
+                            // images: the demuxer for their content ("jpeg_pipe" where ffprobe X.jpg says "image2")
   std::string mime;         // what to send it as: "video/mp4", "image/png", "image/jpeg", "image/webp", ...
   double duration = 0;      // seconds; 0 for still images
   int64_t size = 0;         // bytes on disk

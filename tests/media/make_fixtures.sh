@@ -64,4 +64,25 @@ head -c 65536 /dev/urandom > garbage.mp4
 head -c 20000 image.png > truncated.png
 ff -f lavfi -i sine=duration=3 -c:a aac audio_only.mp4
 
+# ---------------------------------------------------------------------------
+# Probe and check (tests/unit/media_probe_test.cpp).
+rm -f ./*.srt ./*.txt
+# Images around Vidu's limits: two problems at once, pairs for start_end
+# (same pixel count but another shape; same shape at 4× the pixels), the
+# WebP flavours, and one wider than reel's 16384 px (1-bit, so it stays small).
+ff -f lavfi -i testsrc2=size=60x300 -frames:v 1 small_tall_60x300.png
+ff -f lavfi -i testsrc2=size=480x480 -frames:v 1 square_480.png
+ff -f lavfi -i testsrc2=size=1280x720 -frames:v 1 -q:v 3 image_1280x720.jpg
+ff -f lavfi -i testsrc2=size=640x360 -frames:v 1 -c:v libwebp -lossless 1 image_lossless.webp
+ff -f lavfi -i testsrc2=size=640x360 -frames:v 1 -vf format=rgba,colorchannelmixer=aa=0.5,format=yuva420p -c:v libwebp image_alpha.webp
+ff -f lavfi -i color=c=white:size=17000x5000 -frames:v 1 -pix_fmt monob huge_17000x5000.png
+# More bad input: cut short after a complete moov, cut-short JPEG and WebP,
+# a file with no frames at all, subtitles only, and text.
+head -c "$(( $(stat -c %s h264_aac_faststart.mp4) / 2 ))" h264_aac_faststart.mp4 > truncated_faststart.mp4
+head -c "$(( $(stat -c %s image.jpg) / 2 ))" image.jpg > truncated.jpg
+head -c "$(( $(stat -c %s image.webp) / 2 ))" image.webp > truncated.webp
+ff -f lavfi -i testsrc2=size=320x180:rate=25 -frames:v 0 -c:v libx264 -pix_fmt yuv420p zero_frames.mp4
+printf '1\n00:00:00,000 --> 00:00:01,000\nhello\n' > subtitle_only.srt
+printf 'shot list\n1. lighthouse at dawn\n' > notes.txt
+
 echo "$version" > "$stamp"
