@@ -62,12 +62,12 @@ fuzz: build-fuzz
 
 bench: build
 	tests/media/make_fixtures.sh $(BUILD)/test-media
-	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench \
-	  --media=$(BUILD)/test-media
-
-clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench
+	./$(BUILD)/tests/bench/media_bench --reel=$(BUILD)/reel --media=$(BUILD)/test-media
 
 # clang-tidy over the project's own sources (uses build/compile_commands.json).
 lint: build
 	clang-tidy -p $(BUILD) --quiet bindings/*.cpp host/*/*.cpp
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
