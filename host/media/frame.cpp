@@ -10,16 +10,11 @@
 // discarded by the demuxer, the decoder runs on all cores (frame threads), the
 // last frame decodes only the last GOP, and exactly one frame is converted and
 // encoded (the CLI converts and encodes every frame after the seek point).
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -27,6 +22,7 @@
 #include "host/media/av.hpp"
 #include "host/media/log.hpp"
 #include "host/media/media.hpp"
+#include "host/media/png_file.hpp"
 #include "host/media/sniff.hpp"
 
 extern "C" {
@@ -42,20 +38,9 @@ namespace {
 // ---------------------------------------------------------------------------
 // Messages
 
-// FFmpeg's last complaint on this thread without its "[demuxer @ 0x55...] "
-// prefix, which means nothing to a user.
-std::string ffmpeg_detail() {
-  std::string text = log::take_last_error();
-  if (!text.empty() && text.front() == '[') {
-    const auto end = text.find("] ");
-    if (end != std::string::npos) text.erase(0, end + 2);
-  }
-  return text;
-}
-
 // " (detail)" from FFmpeg's log, else from the error code, else "".
 std::string detail_suffix(int err) {
-  std::string detail = ffmpeg_detail();
+  std::string detail = log::take_last_error();
   if (detail.empty() && err < 0) detail = av::error_text(err);
   return detail.empty() ? "" : " (" + detail + ")";
 }
@@ -108,7 +93,7 @@ struct Source {
   }
   if (err == AVERROR(ENOENT)) throw MediaError(path, "file not found");
   if (err == AVERROR(EACCES)) throw MediaError(path, "permission denied: cannot read the file");
-  const std::string detail = ffmpeg_detail();
+  const std::string detail = log::take_last_error();
   if (detail.find("moov atom not found") != std::string::npos && sniff::starts_like_mp4(path)) {
     throw MediaError(path,
                      "not a complete MP4/MOV: its index (moov atom) is missing, so the file is "
@@ -288,7 +273,7 @@ class FrameReader {
         if (err != AVERROR_EOF) damage_ = av::error_text(err);
         // FFmpeg's own words are more precise ("offset 0x242d64: partial file").
         if (!damage_.empty()) {
-          if (std::string detail = ffmpeg_detail(); !detail.empty()) damage_ = detail;
+          if (std::string detail = log::take_last_error(); !detail.empty()) damage_ = detail;
         }
         draining_ = true;
         // With frame threads a failed last frame reports here, not on receive.
@@ -311,7 +296,7 @@ class FrameReader {
   }
 
   void note_decode_error(int err) {
-    const std::string detail = ffmpeg_detail();
+    const std::string detail = log::take_last_error();
     decode_error_ = detail.empty() ? av::error_text(err) : detail;
   }
 
@@ -641,80 +626,6 @@ av::FramePtr as_displayed(const Source& src, const AVFrame* decoded, av::FramePt
   return rgb;
 }
 
-// ---------------------------------------------------------------------------
-// Output
-
-av::Packet encode_png(const std::string& path, const AVFrame* rgb) {
-  const AVCodec* png = avcodec_find_encoder(AV_CODEC_ID_PNG);
-  if (png == nullptr) throw MediaError(path, "this FFmpeg build has no PNG encoder");
-  av::Codec enc(avcodec_alloc_context3(png));
-  av::Packet packet(av_packet_alloc());
-  if (!enc || !packet) throw MediaError(path, "out of memory");
-  enc->width = rgb->width;
-  enc->height = rgb->height;
-  enc->pix_fmt = AV_PIX_FMT_RGB24;
-  enc->time_base = AVRational{1, 25};  // required even for one picture (pitfall 14)
-  if (rgb->sample_aspect_ratio.num > 0 && rgb->sample_aspect_ratio.den > 0) {
-    enc->sample_aspect_ratio = rgb->sample_aspect_ratio;  // written as pHYs, like the CLI
-  }
-  int err = avcodec_open2(enc.get(), png, nullptr);
-  if (err >= 0) err = avcodec_send_frame(enc.get(), rgb);
-  if (err >= 0) err = avcodec_send_frame(enc.get(), nullptr);
-  if (err >= 0) err = avcodec_receive_packet(enc.get(), packet.get());
-  if (err < 0) throw MediaError(path, "cannot encode the PNG" + detail_suffix(err));
-  return packet;
-}
-
-// A file in the folder of `out` that nobody else has: created with O_EXCL and
-// the usual permissions (umask applies, unlike mkstemp's 0600).
-int create_temporary(const std::string& out, std::string* name) {
-  static std::atomic<unsigned> counter{0};
-  std::random_device entropy;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    char suffix[40];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%u-%08x", static_cast<int>(getpid()),
-                  counter.fetch_add(1), entropy());
-    *name = out + suffix;
-    const int fd = ::open(name->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST) return fd;
-  }
-  errno = EEXIST;
-  return -1;
-}
-
-void write_fully(int fd, const uint8_t* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::system_error(n < 0 ? errno : EIO, std::generic_category());
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-// Readers of `out` see the old file or the whole new one, never a part; on
-// failure nothing is left behind.
-void write_atomically(const std::string& out, const uint8_t* data, size_t size) {
-  std::string temp;
-  const int fd = create_temporary(out, &temp);
-  if (fd < 0) {
-    throw MediaError(out, std::string("cannot write the frame here: ") + std::strerror(errno));
-  }
-  try {
-    write_fully(fd, data, size);
-    if (::close(fd) != 0) throw std::system_error(errno, std::generic_category());
-  } catch (const std::system_error& e) {
-    ::close(fd);  // harmless when already closed: the name is unlinked next
-    ::unlink(temp.c_str());
-    throw MediaError(out, std::string("cannot write the frame: ") + e.code().message());
-  }
-  if (::rename(temp.c_str(), out.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    throw MediaError(out, std::string("cannot write the frame: ") + std::strerror(err));
-  }
-}
-
 }  // namespace
 
 Frame extract_frame(const std::string& path, const FrameRequest& request, const std::string& out) {
@@ -737,8 +648,7 @@ Frame extract_frame(const std::string& path, const FrameRequest& request, const 
   if (!decoded) throw MediaError(path, "unknown frame request");
   check_dimensions(path, decoded->width, decoded->height);  // containers can understate it
   av::FramePtr rgb = as_displayed(src, decoded.get(), to_rgb24(path, decoded.get()));
-  av::Packet png = encode_png(path, rgb.get());
-  write_atomically(out, png->data, static_cast<size_t>(png->size));
+  write_png(path, rgb.get(), out);
   const double time = is_still_image(src) ? 0 : seconds_of(src, frame_ts(decoded.get()));
   return Frame{out, rgb->width, rgb->height, time};
 }

@@ -19,18 +19,6 @@ namespace reel::media::join {
 
 namespace {
 
-// FFmpeg's last complaint without its "[mov,mp4,... @ 0x5583...] " prefixes
-// (one per context, parent first).
-std::string ffmpeg_detail() {
-  std::string text = log::take_last_error();
-  while (!text.empty() && text[0] == '[') {
-    size_t close = text.find("] ");
-    if (close == std::string::npos) break;
-    text.erase(0, close + 2);
-  }
-  return text;
-}
-
 AVStream* find_video(AVFormatContext* fmt) {
   for (unsigned i = 0; i < fmt->nb_streams; ++i) {
     AVStream* st = fmt->streams[i];
@@ -253,7 +241,7 @@ std::string audio_difference(const Clip& ref, const Clip& clip) {
 
 std::string failure(const std::string& what, int err) {
   std::string reason = what + ": " + av::error_text(err);
-  std::string detail = ffmpeg_detail();
+  std::string detail = log::take_last_error();
   if (!detail.empty() && detail != av::error_text(err)) reason += " (" + detail + ")";
   return reason;
 }

@@ -16,7 +16,7 @@ thread_local std::string t_last_error;
 void on_message(void* avcl, int level, const char* fmt, va_list args) {
   if (level > AV_LOG_ERROR) return;
   char line[1024];
-  int print_prefix = 1;
+  int print_prefix = 0;  // no "[mov,mp4,... @ 0x55...] ": it means nothing to a user
   av_log_format_line(avcl, level, fmt, args, line, sizeof line, &print_prefix);
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -11,7 +11,7 @@ namespace reel::media::log {
 void capture_ffmpeg_messages();
 
 // The last message FFmpeg logged at error level on this thread ("" if none),
-// and forgets it.
+// without FFmpeg's "[context @ address]" prefix, and forgets it.
 std::string take_last_error();
 
 }  // namespace reel::media::log

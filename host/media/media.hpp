@@ -39,36 +39,38 @@ struct Rational {
 };
 
 struct VideoInfo {
-  std::string codec;        // FFmpeg codec name: "h264", "vp9", "png", "mjpeg", "webp", ...
-  int width = 0;            // as displayed: rotation applied
+  std::string codec;  // FFmpeg codec name: "h264", "vp9", "png", "mjpeg", "webp", ...
+  int width = 0;      // as displayed: rotation applied
   int height = 0;
-  int coded_width = 0;      // as stored in the stream (what ffprobe calls width/height)
+  int coded_width = 0;  // as stored in the stream (what ffprobe calls width/height)
   int coded_height = 0;
-  int rotation = 0;         // degrees counter-clockwise from the display matrix, as ffprobe
-  Rational sar{1, 1};       // sample aspect ratio (1:1 when unset)
-  Rational frame_rate;      // average frame rate (ffprobe's avg_frame_rate); 0/1 for images
-  std::string pix_fmt;      // "yuv420p", "rgb24", ...; "" when unknown (too large to decode in a probe)
-  int64_t frames = 0;       // from the container when it says; 0 when unknown
-  double duration = 0;      // seconds; the container's when the stream has none
+  int rotation = 0;     // degrees counter-clockwise from the display matrix, as ffprobe
+  Rational sar{1, 1};   // sample aspect ratio (1:1 when unset)
+  Rational frame_rate;  // average frame rate (ffprobe's avg_frame_rate); 0/1 for images
+  std::string pix_fmt;  // "yuv420p", "rgb24", ...; "" when unknown (too large to decode in a probe)
+  int64_t frames = 0;   // from the container when it says; 0 when unknown
+  double duration = 0;  // seconds; the container's when the stream has none
 };
 
 struct AudioInfo {
   std::string codec;
   int channels = 0;
   int sample_rate = 0;
-  std::string layout;       // "stereo", "mono", ...
+  std::string layout;  // "stereo", "mono", ...
   double duration = 0;
 };
 
 struct MediaInfo {
   std::string path;
-  std::string kind;         // "video", "image" or "audio"
-  std::string format;       // container: ffprobe's format_name ("mov,mp4,m4a,3gp,3g2,mj2", "png_pipe", ...);
-                            // images: the demuxer for their content ("jpeg_pipe" where ffprobe X.jpg says "image2")
-  std::string mime;         // what to send it as: "video/mp4", "image/png", "image/jpeg", "image/webp", ...
-  double duration = 0;      // seconds; 0 for still images
-  int64_t size = 0;         // bytes on disk
-  int64_t bit_rate = 0;     // bits per second; 0 when unknown
+  std::string kind;    // "video", "image" or "audio"
+  std::string format;  // container: ffprobe's format_name ("mov,mp4,m4a,3gp,3g2,mj2", "png_pipe",
+                       // ...); images: the demuxer for their content ("jpeg_pipe" where ffprobe
+                       // X.jpg says "image2")
+  std::string
+      mime;  // what to send it as: "video/mp4", "image/png", "image/jpeg", "image/webp", ...
+  double duration = 0;   // seconds; 0 for still images
+  int64_t size = 0;      // bytes on disk
+  int64_t bit_rate = 0;  // bits per second; 0 when unknown
   std::optional<VideoInfo> video;
   std::optional<AudioInfo> audio;
 };
@@ -93,13 +95,13 @@ std::vector<std::string> check_start_end(const MediaInfo& first, const MediaInfo
 // A frame written as an RGB PNG.
 struct FrameRequest {
   enum class Where { first, last, at } where = Where::first;
-  double at = 0;            // seconds, for Where::at
+  double at = 0;  // seconds, for Where::at
 };
 struct Frame {
   std::string path;
-  int width = 0;            // as displayed
+  int width = 0;  // as displayed
   int height = 0;
-  double time = 0;          // presentation time of the frame, seconds
+  double time = 0;  // presentation time of the frame, seconds
 };
 // `out` is written through a temporary name and renamed when complete.
 Frame extract_frame(const std::string& path, const FrameRequest& request, const std::string& out);

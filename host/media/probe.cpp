@@ -54,17 +54,6 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // Messages
 
-// FFmpeg's last complaint on this thread without its "[demuxer @ 0x55...] "
-// prefix, which means nothing to a user.
-std::string ffmpeg_detail() {
-  std::string text = log::take_last_error();
-  if (!text.empty() && text.front() == '[') {
-    const auto end = text.find("] ");
-    if (end != std::string::npos) text.erase(0, end + 2);
-  }
-  return text;
-}
-
 // ---------------------------------------------------------------------------
 // Opening
 
@@ -94,7 +83,7 @@ bool is_text_demuxer(const char* name) {
 }
 
 std::string open_failure(const std::string& path, int err) {
-  const std::string detail = ffmpeg_detail();
+  const std::string detail = log::take_last_error();
   if (err == AVERROR_EXIT) {
     return "gave up after " + std::to_string(kTimeout.count()) +
            " s reading the header (a stalled disk or a malformed file)";
@@ -239,7 +228,7 @@ void find_stream_info(AVFormatContext* ic, const std::string& path) {
                                " s reading its streams (a stalled disk or a malformed file)");
   }
   if (err < 0) {
-    const std::string detail = ffmpeg_detail();
+    const std::string detail = log::take_last_error();
     throw MediaError(path,
                      "cannot read its streams: " + (detail.empty() ? av::error_text(err) : detail));
   }
