@@ -11,6 +11,7 @@
 
 #include "bindings/lua_cli.hpp"
 #include "host/cli/probe_command.hpp"
+#include "host/cli/sim_command.hpp"
 #include "host/plugin/plugin.hpp"
 
 namespace reel::cli {
@@ -26,7 +27,6 @@ struct Later {
 // Subcommands of the design whose work has not landed yet: they parse, and
 // say so with exit status 2.
 constexpr Later kNotBuiltYet[] = {
-    {"sim", "run the Vidu simulator on a loopback port", "the simulator (issue 4)"},
     {"tasks", "list, show or cancel the tasks in the journal", "the journal (issue 6)"},
     {"test", "run a library's specs with the simulator in process", "team libraries (issue 9)"},
     {"callbacks", "receive and verify Vidu callbacks", "the reliability work (issue 10)"},
@@ -49,10 +49,22 @@ int run_probe(const ProbeOptions& options) {
   return entry(options);
 }
 
+// The simulator lives in its own module (FFmpeg, libmicrohttpd, OpenSSL).
+int run_sim(const SimCommand& command) {
+  SimEntry entry = nullptr;
+  try {
+    entry = reinterpret_cast<SimEntry>(plugin::symbol(kSimModule, kSimEntry));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reel sim: %s\n", e.what());
+    return lua::kExitScriptError;
+  }
+  return entry(command);
+}
+
 }  // namespace
 
 bool is_reel_command(const char* arg) {
-  for (const char* name : {"run", "repl", "probe", "--help", "-h", "--version", "--paths"}) {
+  for (const char* name : {"run", "repl", "probe", "sim", "--help", "-h", "--version", "--paths"}) {
     if (std::strcmp(arg, name) == 0) return true;
   }
   for (const Later& later : kNotBuiltYet) {
@@ -86,6 +98,25 @@ int run_reel_command(int argc, char** argv) {
       ->add_option("--for", probe_options.use,
                    "check the limits for a use: extend, reference, image, start_end (two images)")
       ->check(CLI::IsMember({"extend", "reference", "image", "start_end"}));
+
+  SimCommand sim_command;
+  sim::Options& so = sim_command.options;
+  CLI::App* sim = app.add_subcommand("sim", "run the Vidu simulator on a loopback port");
+  sim->add_option("--port", so.port, "port to listen on (0: any free port)")->check(CLI::Range(0, 65535));
+  sim->add_option("--host", so.host, "address to listen on")->capture_default_str();
+  sim->add_option("--dialect", sim_command.dialect, "the dialect to announce (both are served)")
+      ->check(CLI::IsMember({"vidu", "vtrix"}));
+  sim->add_option("--speed", so.speed, "generation-time scale (10 = ten times faster)")
+      ->check(CLI::PositiveNumber);
+  sim->add_option("--faults", so.faults, "faults to inject, e.g. 429=0.1,500=0.05,drop=0.02");
+  sim->add_option("--key", so.key, "the API key to accept (default: any non-empty key)");
+  sim->add_option("--data", so.data_dir, "folder for the generated files");
+  sim->add_option("--concurrency", so.concurrency, "tasks processed at once (default 5)")
+      ->check(CLI::PositiveNumber);
+  sim->add_option("--url-ttl", so.url_ttl, "seconds result URLs stay valid (default 86400)")
+      ->check(CLI::PositiveNumber);
+  sim->add_option("--credits", so.credits, "starting credit balance");
+  sim->add_flag("--quiet", so.quiet, "no request log");
 
   std::vector<CLI::App*> later;
   for (const Later& l : kNotBuiltYet) {
@@ -124,6 +155,7 @@ int run_reel_command(int argc, char** argv) {
   }
   if (*repl) return lua::run_repl(argc, argv);
   if (*probe) return run_probe(probe_options);
+  if (*sim) return run_sim(sim_command);
   for (size_t i = 0; i < later.size(); ++i) {
     if (*later[i]) {
       std::fprintf(stderr, "reel %s: not built yet; it arrives with %s.\n", kNotBuiltYet[i].name,
