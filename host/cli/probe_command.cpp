@@ -73,7 +73,8 @@ void print_facts(const media::MediaInfo& info) {
     if (v->frame_rate.num != 0)
       std::printf(", %.3f fps (%d/%d)", v->frame_rate.value(), v->frame_rate.num,
                   v->frame_rate.den);
-    std::printf(", %s, SAR %d:%d\n", v->pix_fmt.c_str(), v->sar.num, v->sar.den);
+    if (!v->pix_fmt.empty()) std::printf(", %s", v->pix_fmt.c_str());  // unknown for huge images
+    std::printf(", SAR %d:%d\n", v->sar.num, v->sar.den);
   }
   if (const auto& a = info.audio) {
     std::printf("  audio: %s %s (%d ch), %d Hz\n", a->codec.c_str(), a->layout.c_str(), a->channels,
