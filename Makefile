@@ -10,7 +10,7 @@ GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Un
 WERROR     := $(if $(CI),ON,OFF)
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan build-fuzz demo test fuzz bench lint clean
+.PHONY: all deps build build-asan build-fuzz demo test fuzz bench bench-sim lint clean
 
 all: build
 
@@ -64,6 +64,11 @@ bench: build
 	tests/media/make_fixtures.sh $(BUILD)/test-media
 	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench
 	./$(BUILD)/tests/bench/media_bench --reel=$(BUILD)/reel --media=$(BUILD)/test-media
+
+# 1 000 clients polling the simulator (wrk), against busybox httpd serving the
+# same JSON; fails when p99 >= 50 ms.
+bench-sim: build
+	tests/bench/sim_load.sh $(BUILD)/reel
 
 # clang-tidy over the project's own sources (uses build/compile_commands.json).
 lint: build

@@ -1,0 +1,34 @@
+// What the dialect handlers share: the options, the engine, file URLs, faults
+// and media inputs of one running simulator.
+#pragma once
+
+#include <string>
+
+#include "host/sim/engine.hpp"
+#include "host/sim/faults.hpp"
+#include "host/sim/file_urls.hpp"
+#include "host/sim/inputs.hpp"
+#include "host/sim/simulator.hpp"
+
+namespace reel::sim {
+
+struct Service {
+  Options options;
+  std::string base_url;
+  Engine* engine = nullptr;
+  FileUrls* urls = nullptr;
+  Faults* faults = nullptr;
+  Inputs* inputs = nullptr;
+
+  // The configured key, or any non-empty one when none is configured.
+  bool key_ok(const std::string& key) const {
+    return !key.empty() && (options.key.empty() || key == options.key);
+  }
+  // "http://host:port/files/..." for a creation file, valid for url_ttl.
+  std::string file_url(const std::string& name) const;
+};
+
+double unix_now();
+std::string iso8601(double unix_seconds);  // 2025-01-01T15:41:31.968916Z
+
+}  // namespace reel::sim

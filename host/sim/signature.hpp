@@ -1,0 +1,28 @@
+// HMAC-SHA256 helpers: Vidu's callback signature (vidu-api.md §12.2) and the
+// simulator's own signed file URLs.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace reel::sim {
+
+std::string hmac_sha256(const std::string& key, const std::string& data);  // raw digest
+std::string base64(const std::string& bytes);
+std::string hex(const std::string& bytes);
+std::string random_hex(size_t bytes);
+std::string http_date(double unix_seconds);  // "Tue, 06 May 2025 12:09:42 GMT"
+
+// The headers of a signed callback POST to `url` (§12.2): Date,
+// x-request-nonce, X-HMAC-SIGNED-HEADERS, X-HMAC-SIGNATURE, X-HMAC-ALGORITHM,
+// X-HMAC-ACCESS-KEY. `secret` is the API token that created the task.
+std::map<std::string, std::string> callback_headers(const std::string& url,
+                                                    const std::string& secret,
+                                                    const std::string& date,
+                                                    const std::string& nonce);
+
+// The §12.2 signing string for a POST to `url`, for tests and for the above.
+std::string callback_signing_string(const std::string& url, const std::string& date,
+                                    const std::string& nonce);
+
+}  // namespace reel::sim
