@@ -4,8 +4,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,38 @@ int run_sim(const SimCommand& command) {
   return entry(command);
 }
 
+// `--sim`: the simulator in this process while the script runs. The script
+// (and the vidu client) find it through VIDU_BASE_URL; a placeholder key is
+// set when none is, since the simulator takes any non-empty key.
+class InProcessSim {
+ public:
+  bool start() {
+    try {
+      auto start = reinterpret_cast<SimStart>(plugin::symbol(kSimModule, kSimStartEntry));
+      stop_ = reinterpret_cast<SimStop>(plugin::symbol(kSimModule, kSimStopEntry));
+      sim::Options options;
+      options.quiet = true;
+      std::string url;
+      std::string error;
+      handle_ = start(options, &url, &error);
+      if (handle_ == nullptr) throw std::runtime_error(error);
+      setenv("VIDU_BASE_URL", url.c_str(), 1);
+      setenv("VIDU_API_KEY", "reel-sim", 0);
+      return true;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "reel: --sim: cannot start the simulator: %s\n", e.what());
+      return false;
+    }
+  }
+  ~InProcessSim() {
+    if (handle_ != nullptr) stop_(handle_);
+  }
+
+ private:
+  void* handle_ = nullptr;
+  SimStop stop_ = nullptr;
+};
+
 }  // namespace
 
 bool is_reel_command(const char* arg) {
@@ -86,9 +120,13 @@ int run_reel_command(int argc, char** argv) {
 
   CLI::App* run = app.add_subcommand("run", "run a Lua script (reel SCRIPT.lua ... also works)");
   run->prefix_command();  // SCRIPT and everything after it belong to the script
-  run->footer("usage: reel run SCRIPT.lua [ARGS...]");
+  run->footer("usage: reel run [--sim] SCRIPT.lua [ARGS...]");
+  bool with_sim = false;
+  const char* sim_help = "start the Vidu simulator in this process and point VIDU_BASE_URL at it";
+  run->add_flag("--sim", with_sim, sim_help);
 
   CLI::App* repl = app.add_subcommand("repl", "interactive Lua with the reel modules loaded");
+  repl->add_flag("--sim", with_sim, sim_help);
 
   ProbeOptions probe_options;
   CLI::App* probe = app.add_subcommand("probe", "media facts, and checks against Vidu's limits");
@@ -151,9 +189,15 @@ int run_reel_command(int argc, char** argv) {
       return usage_error("run: unknown option '" + rest.front() + "'; see 'reel run --help'");
     }
     const int script = argc - static_cast<int>(rest.size());
+    InProcessSim simulator;
+    if (with_sim && !simulator.start()) return lua::kExitScriptError;
     return lua::run_script(argc, argv, script);
   }
-  if (*repl) return lua::run_repl(argc, argv);
+  if (*repl) {
+    InProcessSim simulator;
+    if (with_sim && !simulator.start()) return lua::kExitScriptError;
+    return lua::run_repl(argc, argv);
+  }
   if (*probe) return run_probe(probe_options);
   if (*sim) return run_sim(sim_command);
   for (size_t i = 0; i < later.size(); ++i) {

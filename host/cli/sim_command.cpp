@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <string>
 
 #include "host/cli/sim_command.hpp"
 #include "host/sim/simulator.hpp"
@@ -34,4 +36,21 @@ extern "C" __attribute__((visibility("default"))) int reel_sim_command(
     std::fprintf(stderr, "reel sim: %s\n", e.what());
     return 1;
   }
+}
+
+extern "C" __attribute__((visibility("default"))) void* reel_sim_start(
+    const reel::sim::Options& options, std::string* base_url, std::string* error) {
+  try {
+    auto simulator = std::make_unique<reel::sim::Simulator>(options);
+    simulator->start();
+    *base_url = simulator->base_url();
+    return simulator.release();
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return nullptr;
+  }
+}
+
+extern "C" __attribute__((visibility("default"))) void reel_sim_stop(void* simulator) {
+  delete static_cast<reel::sim::Simulator*>(simulator);
 }

@@ -17,4 +17,12 @@ inline constexpr const char* kSimModule = "reel_sim.so";
 inline constexpr const char* kSimEntry = "reel_sim_command";
 using SimEntry = int (*)(const SimCommand&);
 
+// `--sim` on run and repl: the simulator in this process, on an ephemeral
+// loopback port, for as long as the script runs. Start returns a handle (or
+// nullptr with *error set) and the base URL; stop takes the handle.
+inline constexpr const char* kSimStartEntry = "reel_sim_start";
+inline constexpr const char* kSimStopEntry = "reel_sim_stop";
+using SimStart = void* (*)(const sim::Options&, std::string* base_url, std::string* error);
+using SimStop = void (*)(void*);
+
 }  // namespace reel::cli
