@@ -27,7 +27,7 @@ std::vector<ModelRow> build_rows() {
 
   // §18 Q2: prompt limits per model: 5000 for q3, 2000 for q2 / extend /
   // multiframe segments; q1 / vidu2.0 get 2000 with a warning above 1500 (the
-  // warning is applied in capabilities.cpp). Exception: Vtrix's
+  // warning is applied in validate.cpp). Exception: Vtrix's
   // viduq2_pro_reference page (seed 002) states 5000 for q2-pro reference.
   constexpr int kP3 = 5000;
   constexpr int kP2 = 2000;

@@ -1,8 +1,8 @@
 // The data behind capabilities.hpp: one row per (endpoint, model) with what
 // that pair accepts, plus the price and output-size tables. Internal to
 // host/vidu; everything else goes through capabilities.hpp. The rules that
-// read these tables live in capabilities.cpp. Section numbers refer to
-// ../shared/reference/vidu-api.md.
+// read these tables live in validate.cpp, validate_inputs.cpp and Section numbers refer to
+// capabilities.cpp. Section numbers refer to ../shared/reference/vidu-api.md.
 #pragma once
 
 #include "host/vidu/capabilities.hpp"
