@@ -1,7 +1,7 @@
 // The data behind capabilities.hpp: one row per (endpoint, model) with what
 // that pair accepts, plus the price and output-size tables. Internal to
 // host/vidu; everything else goes through capabilities.hpp. The rules that
-// read these tables live in validate.cpp, validate_inputs.cpp and Section numbers refer to
+// read these tables live in validate.cpp, validate_inputs.cpp and
 // capabilities.cpp. Section numbers refer to ../shared/reference/vidu-api.md.
 #pragma once
 
