@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bindings/json_value.hpp"
 #include "bindings/modules.hpp"
 
 namespace reel::lua {
@@ -156,7 +157,8 @@ enum class Marker { kNone, kArray, kObject };
 
 class Encoder {
  public:
-  explicit Encoder(lua_State* L) : L_(L) {}
+  // `who` prefixes error messages ("json.encode", "vidu.validate").
+  explicit Encoder(lua_State* L, const char* who = "json.encode") : L_(L), who_(who) {}
 
   Json encode(int idx) {
     idx = lua_absindex(L_, idx);
@@ -183,7 +185,7 @@ class Encoder {
 
  private:
   [[noreturn]] void fail(const std::string& message) {
-    luaL_error(L_, "json.encode: %s", message.c_str());
+    luaL_error(L_, "%s: %s", who_, message.c_str());
     std::abort();  // luaL_error does not return; this tells the compiler so
   }
 
@@ -354,6 +356,7 @@ class Encoder {
   }
 
   lua_State* L_;
+  const char* who_;
   std::vector<PathStep> path_;
   // Tables being encoded, by identity, to the path length where each was entered.
   std::unordered_map<const void*, size_t> open_tables_;
@@ -635,6 +638,10 @@ int json_object(lua_State* L) {
 }
 
 }  // namespace
+
+nlohmann::json to_json(lua_State* L, int idx, const char* who) {
+  return Encoder(L, who).encode(idx);
+}
 
 int open_json(lua_State* L) {
   // __name makes tostring() of a marked table read "json.array: 0x...".

@@ -66,6 +66,7 @@ void Runtime::open_libraries(bool ignore_env) {
     lua_pop(L, 1);
   }
   add_lazy_module(L, "media", "reel_media.so", "reel_open_media");
+  add_lazy_module(L, "vidu", "reel_vidu.so", "reel_open_vidu");
 }
 
 Outcome Runtime::call(int nargs, int nresults) {

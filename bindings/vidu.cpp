@@ -1,0 +1,197 @@
+// The `vidu` module's local part: vidu.validate, vidu.estimate and the
+// vidu.Error class. Built into reel_vidu.so and loaded on first use
+// (bindings/lazy_module). The option mapping and the rules are host/vidu's
+// (request.hpp, capabilities.hpp); this file converts the Lua table to JSON,
+// probes local files on libuv's thread pool (host/media) and turns the
+// FieldErrors into vidu.Error objects.
+#include <lua.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings/error_object.hpp"
+#include "bindings/json_value.hpp"
+#include "bindings/offload.hpp"
+#include "host/media/media.hpp"
+#include "host/vidu/request.hpp"
+
+namespace reel::lua {
+
+namespace {
+
+using vidu::FieldError;
+
+// validate/estimate(kind, opts): a wrong kind or a non-table is the
+// programmer's mistake and raises at once.
+vidu::Endpoint check_kind(lua_State* L) {
+  const char* kind = luaL_checkstring(L, 1);
+  const auto endpoint = vidu::endpoint_from_kind(kind);
+  if (!endpoint) {
+    luaL_argerror(L, 1,
+                  lua_pushfstring(L,
+                                  "unknown kind \"%s\" (text2video, img2video, start_end, "
+                                  "reference, extend or multiframe)",
+                                  kind));
+  }
+  luaL_checktype(L, 2, LUA_TTABLE);
+  return *endpoint;
+}
+
+// Probes and checks the local inputs; runs on a pool thread (no Lua).
+struct Probed {
+  std::vector<vidu::InputFacts> facts;
+  std::vector<std::string> pair_problems;
+};
+
+Probed probe_inputs(const vidu::Request& request) {
+  Probed out;
+  std::vector<media::MediaInfo> infos;
+  for (const auto& in : request.inputs) {
+    vidu::InputFacts f;
+    try {
+      const media::MediaInfo info = media::probe(in.path);
+      f.kind = info.kind;
+      f.mime = info.mime;
+      f.size = info.size;
+      f.problems = media::check(info, *media::use_from_name(in.use));
+      infos.push_back(info);
+    } catch (const media::MediaError& e) {
+      f.unreadable = e.reason();
+    }
+    out.facts.push_back(std::move(f));
+  }
+  // §5: the two frames together, once each is fine on its own.
+  const bool pair = request.endpoint == vidu::Endpoint::start_end2video &&
+                    request.inputs.size() == 2 && infos.size() == 2 &&
+                    out.facts[0].problems.empty() && out.facts[1].problems.empty();
+  if (pair) out.pair_problems = media::check_start_end(infos[0], infos[1]);
+  return out;
+}
+
+void push_problem(lua_State* L, const FieldError& e) {
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, e.reason.c_str());
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, e.field.c_str());
+  lua_setfield(L, -2, "field");
+  lua_pushstring(L, e.message.c_str());
+  lua_setfield(L, -2, "message");
+}
+
+// A vidu.Error for all of them: the first in code/field/message, every one
+// in err.problems.
+void push_errors(lua_State* L, const std::vector<FieldError>& errors) {
+  const FieldError& first = errors.front();
+  ErrorInfo info;
+  info.code = first.reason;
+  info.field = first.field;
+  info.message = first.message;
+  if (errors.size() > 1) {
+    info.message += " (and " + std::to_string(errors.size() - 1) + " more problem" +
+                    (errors.size() > 2 ? "s" : "") + ", see err.problems)";
+  }
+  push_error(L, info);
+  lua_pushinteger(L, first.http_status);
+  lua_setfield(L, -2, "http_status");
+  lua_createtable(L, static_cast<int>(errors.size()), 0);
+  lua_Integer n = 0;
+  for (const FieldError& e : errors) {
+    push_problem(L, e);
+    lua_rawseti(L, -2, ++n);
+  }
+  lua_setfield(L, -2, "problems");
+}
+
+// Probing reports file problems as facts; anything it throws is a failure
+// of reel or the machine (out of memory, ...), raised as a vidu.Error rather
+// than left to unwind through Lua.
+int raise_failure(lua_State* L, const std::exception_ptr& error) {
+  ErrorInfo info;
+  info.code = "MediaFailed";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    info.message = std::string("checking the request's files failed: ") + e.what();
+  }
+  return raise_error(L, info);
+}
+
+// Builds the request, probes its files in the pool, checks it with the
+// capability table, then calls `done` on the Lua thread with the outcome.
+using Done = int (*)(lua_State* L, const vidu::Checked& checked);
+
+int check_request(lua_State* L, const char* who, Done done) {
+  const vidu::Endpoint endpoint = check_kind(L);
+  auto request = std::make_shared<vidu::Request>(vidu::build_request(endpoint, to_json(L, 2, who)));
+  if (request->inputs.empty()) return done(L, vidu::finish(*request));
+  auto probed = std::make_shared<Probed>();
+  return run_in_pool(
+      L, [request, probed] { *probed = probe_inputs(*request); },
+      [request, probed, done](lua_State* L, const std::exception_ptr& error) {
+        if (error) return raise_failure(L, error);
+        vidu::apply_inputs(*request, probed->facts, probed->pair_problems);
+        return done(L, vidu::finish(*request));
+      });
+}
+
+// vidu.validate(kind, opts) -> true | nil, err
+int validate(lua_State* L) {
+  return check_request(L, "vidu.validate", [](lua_State* L, const vidu::Checked& c) {
+    if (c.errors.empty()) {
+      lua_pushboolean(L, 1);
+      return 1;
+    }
+    lua_pushnil(L);
+    push_errors(L, c.errors);
+    return 2;
+  });
+}
+
+// vidu.estimate(kind, opts) -> credits; raises the vidu.Error when invalid
+int estimate(lua_State* L) {
+  return check_request(L, "vidu.estimate", [](lua_State* L, const vidu::Checked& c) {
+    if (!c.errors.empty()) {
+      push_errors(L, c.errors);
+      return lua_error(L);
+    }
+    lua_pushinteger(L, *c.credits);
+    return 1;
+  });
+}
+
+// vidu.Error.is(x) -> whether x is a vidu.Error
+int error_is(lua_State* L) {
+  bool is = false;
+  if (lua_getmetatable(L, 1)) {
+    luaL_getmetatable(L, kErrorMetatable);
+    is = lua_rawequal(L, -1, -2) != 0;
+    lua_pop(L, 2);
+  }
+  lua_pushboolean(L, is);
+  return 1;
+}
+
+// The class is error_object's metatable; one throwaway error makes sure it
+// exists with its __tostring.
+void push_error_class(lua_State* L) {
+  push_error(L, ErrorInfo{});
+  lua_getmetatable(L, -1);
+  lua_remove(L, -2);
+  lua_pushcfunction(L, error_is);
+  lua_setfield(L, -2, "is");
+}
+
+}  // namespace
+
+}  // namespace reel::lua
+
+// The entry point bindings/lazy_module looks up.
+extern "C" __attribute__((visibility("default"))) int reel_open_vidu(lua_State* L) {
+  const luaL_Reg functions[] = {
+      {"validate", reel::lua::validate}, {"estimate", reel::lua::estimate}, {nullptr, nullptr}};
+  luaL_newlib(L, functions);
+  reel::lua::push_error_class(L);
+  lua_setfield(L, -2, "Error");
+  return 1;
+}
