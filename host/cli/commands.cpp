@@ -39,28 +39,25 @@ int usage_error(const std::string& what) {
   return lua::kExitUsage;
 }
 
-// The probe command lives in the media module (it needs FFmpeg).
-int run_probe(const ProbeOptions& options) {
-  ProbeEntry entry = nullptr;
+// A command whose code is in one of reel's modules (it needs FFmpeg and the
+// like): its entry point, or nullptr after saying why it cannot be loaded.
+void* command_entry(const char* command, const char* module, const char* symbol) {
   try {
-    entry = reinterpret_cast<ProbeEntry>(plugin::symbol(kProbeModule, kProbeEntry));
+    return plugin::symbol(module, symbol);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "reel probe: %s\n", e.what());
-    return lua::kExitScriptError;
+    std::fprintf(stderr, "reel %s: %s\n", command, e.what());
+    return nullptr;
   }
-  return entry(options);
 }
 
-// The simulator lives in its own module (FFmpeg, libmicrohttpd, OpenSSL).
+int run_probe(const ProbeOptions& options) {
+  auto entry = reinterpret_cast<ProbeEntry>(command_entry("probe", kProbeModule, kProbeEntry));
+  return entry != nullptr ? entry(options) : lua::kExitScriptError;
+}
+
 int run_sim(const SimCommand& command) {
-  SimEntry entry = nullptr;
-  try {
-    entry = reinterpret_cast<SimEntry>(plugin::symbol(kSimModule, kSimEntry));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "reel sim: %s\n", e.what());
-    return lua::kExitScriptError;
-  }
-  return entry(command);
+  auto entry = reinterpret_cast<SimEntry>(command_entry("sim", kSimModule, kSimEntry));
+  return entry != nullptr ? entry(command) : lua::kExitScriptError;
 }
 
 // `--sim`: the simulator in this process while the script runs. The script
@@ -140,7 +137,8 @@ int run_reel_command(int argc, char** argv) {
   SimCommand sim_command;
   sim::Options& so = sim_command.options;
   CLI::App* sim = app.add_subcommand("sim", "run the Vidu simulator on a loopback port");
-  sim->add_option("--port", so.port, "port to listen on (0: any free port)")->check(CLI::Range(0, 65535));
+  sim->add_option("--port", so.port, "port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535));
   sim->add_option("--host", so.host, "address to listen on")->capture_default_str();
   sim->add_option("--dialect", sim_command.dialect, "the dialect to announce (both are served)")
       ->check(CLI::IsMember({"vidu", "vtrix"}));
