@@ -51,7 +51,7 @@ build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 # FUZZ_SECONDS=60` for the long run), starting from the seed corpus. New
 # inputs go to a scratch corpus in the build tree, not to the repository.
 fuzz: build-fuzz
-	@for t in probe; do \
+	@for t in probe wire; do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
 	  echo "fuzz: $${t}_fuzz for $(FUZZ_SECONDS) s" && \
 	  $(FUZZ_BUILD)/tests/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \

@@ -27,26 +27,6 @@ Fiber* test_handle(lua_State* L, int idx) {
   return static_cast<Fiber*>(luaL_testudata(L, idx, kHandleMetatable));
 }
 
-// The fiber running L, or a clear error for a call made where reel cannot
-// suspend (inside a coroutine the script created with coroutine.create/wrap).
-Fiber* running_fiber(lua_State* L, const char* what) {
-  Fiber* self = Scheduler::current(L);
-  if (self == nullptr) {
-    luaL_error(L,
-               "%s: called inside a coroutine that reel does not schedule; call it from the "
-               "main chunk or from a function started with async.spawn",
-               what);
-  }
-  if (!lua_isyieldable(L)) {
-    luaL_error(L,
-               "%s: cannot wait here: the call is inside a C function that cannot be "
-               "suspended (require, a metamethod, table.sort...); wait from the chunk or "
-               "from a function called after it returns",
-               what);
-  }
-  return self;
-}
-
 // Pushes a finished fiber's results (all of them, or only the first), or
 // raises its error. Either way the outcome now counts as observed.
 int push_outcome(lua_State* L, Fiber* f, bool first_only) {

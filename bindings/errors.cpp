@@ -4,10 +4,24 @@
 
 namespace reel::lua {
 
+namespace {
+int g_exit_status = 0;
+}  // namespace
+
+int described_exit_status() {
+  return g_exit_status;
+}
+
 std::string describe_error(lua_State* L, lua_State* co, bool main_chunk) {
   const int top = lua_gettop(L);
   lua_pushvalue(co, -1);
   lua_xmove(co, L, 1);
+  g_exit_status = 0;
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "exit_status");
+    g_exit_status = static_cast<int>(lua_tointeger(L, -1));
+    lua_pop(L, 1);
+  }
   const char* msg = lua_tostring(L, -1);
   if (msg == nullptr) {
     if (luaL_callmeta(L, -1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {

@@ -15,4 +15,8 @@ namespace reel::lua {
 // below a main chunk.
 std::string describe_error(lua_State* L, lua_State* co, bool main_chunk);
 
+// The exit status the last described error asks for: a vidu.Error's
+// `exit_status` (3 when a remote task failed, DESIGN.md "Exit status"), else 0.
+int described_exit_status();
+
 }  // namespace reel::lua

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "bindings/errors.hpp"
 #include "bindings/runtime.hpp"
 #include "host/term/line_editor.hpp"
 
@@ -430,7 +431,9 @@ int run(Invocation& inv) {
   const bool result = lua_toboolean(L, -1) != 0;
   report(L, status);
   if (interrupted) return kExitInterrupted;
-  return result && status == LUA_OK ? kExitOk : kExitScriptError;
+  if (result && status == LUA_OK) return kExitOk;
+  const int asked = described_exit_status();
+  return asked != 0 ? asked : kExitScriptError;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ extern const char* const kLuaOptionList;
 constexpr int kExitOk = 0;
 constexpr int kExitScriptError = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitRemoteFailure = 3;  // a remote task failed
 constexpr int kExitInterrupted = 130;
 
 // Runs argv as lua5.4 would (argv[0] is the program name).

@@ -115,6 +115,10 @@ void Scheduler::wake(Wake w) {
   if (f == nullptr || f->state != Fiber::State::suspended || f->suspension != w.suspension) return;
   f->state = Fiber::State::ready;
   ready_.push_back(f);
+  // A wake from a callback that runs before libuv polls (a timer that came
+  // due while Lua ran) would otherwise be followed by a blocking poll;
+  // uv_stop makes this turn's poll return at once.
+  uv_stop(loop_.get());
 }
 
 void Scheduler::request_exit(Fiber* fiber, int status) {
@@ -236,6 +240,24 @@ bool Scheduler::interrupt_requested() {
 
 void Scheduler::clear_interrupt() {
   g_interrupt = false;
+}
+
+Fiber* running_fiber(lua_State* L, const char* what) {
+  Fiber* self = Scheduler::current(L);
+  if (self == nullptr) {
+    luaL_error(L,
+               "%s: called inside a coroutine that reel does not schedule; call it from the "
+               "main chunk or from a function started with async.spawn",
+               what);
+  }
+  if (!lua_isyieldable(L)) {
+    luaL_error(L,
+               "%s: cannot wait here: the call is inside a C function that cannot be "
+               "suspended (require, a metamethod, table.sort...); wait from the chunk or "
+               "from a function called after it returns",
+               what);
+  }
+  return self;
 }
 
 }  // namespace reel::lua

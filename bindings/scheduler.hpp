@@ -134,4 +134,9 @@ class Scheduler {
   int exit_status_ = 0;
 };
 
+// The fiber running L, for a call that is about to wait; raises a clear
+// error where reel cannot suspend (inside a coroutine the script created
+// itself, or behind a C boundary such as require or table.sort).
+Fiber* running_fiber(lua_State* L, const char* what);
+
 }  // namespace reel::lua

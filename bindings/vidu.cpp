@@ -1,11 +1,14 @@
-// The `vidu` module's local part: vidu.validate, vidu.estimate and the
-// vidu.Error class. Built into reel_vidu.so and loaded on first use
-// (bindings/lazy_module). The option mapping and the rules are host/vidu's
-// (request.hpp, capabilities.hpp); this file converts the Lua table to JSON,
-// probes local files on libuv's thread pool (host/media) and turns the
-// FieldErrors into vidu.Error objects.
+// The `vidu` module's local part: vidu.validate, vidu.estimate, the vidu.Error
+// class, and the checking every create call shares. Built into reel_vidu.so
+// and loaded on first use (bindings/lazy_module); tasks are in vidu_tasks.cpp.
+// The option mapping and the rules are host/vidu's (request.hpp,
+// capabilities.hpp); this file converts the Lua table to JSON, probes local
+// files on libuv's thread pool (host/media) and turns the FieldErrors into
+// vidu.Error objects.
 #include <lua.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "bindings/error_object.hpp"
 #include "bindings/json_value.hpp"
 #include "bindings/offload.hpp"
+#include "bindings/vidu_request.hpp"
 #include "host/media/media.hpp"
 #include "host/vidu/request.hpp"
 
@@ -54,6 +58,7 @@ Probed probe_inputs(const vidu::Request& request) {
       f.kind = info.kind;
       f.mime = info.mime;
       f.size = info.size;
+      f.duration = info.duration;
       f.problems = media::check(info, *media::use_from_name(in.use));
       infos.push_back(info);
     } catch (const media::MediaError& e) {
@@ -67,40 +72,6 @@ Probed probe_inputs(const vidu::Request& request) {
                     out.facts[0].problems.empty() && out.facts[1].problems.empty();
   if (pair) out.pair_problems = media::check_start_end(infos[0], infos[1]);
   return out;
-}
-
-void push_problem(lua_State* L, const FieldError& e) {
-  lua_createtable(L, 0, 3);
-  lua_pushstring(L, e.reason.c_str());
-  lua_setfield(L, -2, "code");
-  lua_pushstring(L, e.field.c_str());
-  lua_setfield(L, -2, "field");
-  lua_pushstring(L, e.message.c_str());
-  lua_setfield(L, -2, "message");
-}
-
-// A vidu.Error for all of them: the first in code/field/message, every one
-// in err.problems.
-void push_errors(lua_State* L, const std::vector<FieldError>& errors) {
-  const FieldError& first = errors.front();
-  ErrorInfo info;
-  info.code = first.reason;
-  info.field = first.field;
-  info.message = first.message;
-  if (errors.size() > 1) {
-    info.message += " (and " + std::to_string(errors.size() - 1) + " more problem" +
-                    (errors.size() > 2 ? "s" : "") + ", see err.problems)";
-  }
-  push_error(L, info);
-  lua_pushinteger(L, first.http_status);
-  lua_setfield(L, -2, "http_status");
-  lua_createtable(L, static_cast<int>(errors.size()), 0);
-  lua_Integer n = 0;
-  for (const FieldError& e : errors) {
-    push_problem(L, e);
-    lua_rawseti(L, -2, ++n);
-  }
-  lua_setfield(L, -2, "problems");
 }
 
 // Probing reports file problems as facts; anything it throws is a failure
@@ -117,27 +88,16 @@ int raise_failure(lua_State* L, const std::exception_ptr& error) {
   return raise_error(L, info);
 }
 
-// Builds the request, probes its files in the pool, checks it with the
-// capability table, then calls `done` on the Lua thread with the outcome.
-using Done = int (*)(lua_State* L, const vidu::Checked& checked);
-
-int check_request(lua_State* L, const char* who, Done done) {
+// validate/estimate(kind, opts), for the dialect --dialect chose.
+int check_kind_request(lua_State* L, const char* who, CheckDone done) {
   const vidu::Endpoint endpoint = check_kind(L);
-  auto request = std::make_shared<vidu::Request>(vidu::build_request(endpoint, to_json(L, 2, who)));
-  if (request->inputs.empty()) return done(L, vidu::finish(*request));
-  auto probed = std::make_shared<Probed>();
-  return run_in_pool(
-      L, [request, probed] { *probed = probe_inputs(*request); },
-      [request, probed, done](lua_State* L, const std::exception_ptr& error) {
-        if (error) return raise_failure(L, error);
-        vidu::apply_inputs(*request, probed->facts, probed->pair_problems);
-        return done(L, vidu::finish(*request));
-      });
+  return check_request(L, endpoint, 2, who, dialect_setting(L), done);
 }
 
 // vidu.validate(kind, opts) -> true | nil, err
 int validate(lua_State* L) {
-  return check_request(L, "vidu.validate", [](lua_State* L, const vidu::Checked& c) {
+  return check_kind_request(L, "vidu.validate", [](lua_State* L, CheckedRequest& r) {
+    const vidu::Checked& c = r.checked;
     if (c.errors.empty()) {
       lua_pushboolean(L, 1);
       return 1;
@@ -150,7 +110,8 @@ int validate(lua_State* L) {
 
 // vidu.estimate(kind, opts) -> credits; raises the vidu.Error when invalid
 int estimate(lua_State* L) {
-  return check_request(L, "vidu.estimate", [](lua_State* L, const vidu::Checked& c) {
+  return check_kind_request(L, "vidu.estimate", [](lua_State* L, CheckedRequest& r) {
+    const vidu::Checked& c = r.checked;
     if (!c.errors.empty()) {
       push_errors(L, c.errors);
       return lua_error(L);
@@ -184,6 +145,70 @@ void push_error_class(lua_State* L) {
 
 }  // namespace
 
+static void push_problem(lua_State* L, const FieldError& e) {
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, e.reason.c_str());
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, e.field.c_str());
+  lua_setfield(L, -2, "field");
+  lua_pushstring(L, e.message.c_str());
+  lua_setfield(L, -2, "message");
+}
+
+void push_errors(lua_State* L, const std::vector<FieldError>& errors) {
+  const FieldError& first = errors.front();
+  ErrorInfo info;
+  info.code = first.reason;
+  info.field = first.field;
+  info.message = first.message;
+  if (errors.size() > 1) {
+    info.message += " (and " + std::to_string(errors.size() - 1) + " more problem" +
+                    (errors.size() > 2 ? "s" : "") + ", see err.problems)";
+  }
+  push_error(L, info);
+  lua_pushinteger(L, first.http_status);
+  lua_setfield(L, -2, "http_status");
+  lua_createtable(L, static_cast<int>(errors.size()), 0);
+  lua_Integer n = 0;
+  for (const FieldError& e : errors) {
+    push_problem(L, e);
+    lua_rawseti(L, -2, ++n);
+  }
+  lua_setfield(L, -2, "problems");
+}
+
+int check_request(lua_State* L, vidu::Endpoint endpoint, int options, const char* who,
+                  vidu::Dialect dialect, CheckDone done) {
+  auto r = std::make_shared<CheckedRequest>();
+  r->request = vidu::build_request(endpoint, to_json(L, options, who));
+  if (r->request.inputs.empty()) {
+    r->checked = vidu::finish(r->request, dialect);
+    return done(L, *r);
+  }
+  auto probed = std::make_shared<Probed>();
+  return run_in_pool(
+      L, [r, probed] { *probed = probe_inputs(r->request); },
+      [r, probed, done, dialect](lua_State* L, const std::exception_ptr& error) {
+        if (error) return raise_failure(L, error);
+        vidu::apply_inputs(r->request, probed->facts, probed->pair_problems);
+        r->facts = probed->facts;
+        r->checked = vidu::finish(r->request, dialect);
+        return done(L, *r);
+      });
+}
+
+vidu::Dialect dialect_setting(lua_State* L) {
+  const char* d = std::getenv("VIDU_DIALECT");
+  if (d == nullptr || *d == '\0' || std::strcmp(d, "vidu") == 0) return vidu::Dialect::vidu;
+  if (std::strcmp(d, "vtrix") == 0) return vidu::Dialect::vtrix;
+  ErrorInfo info;
+  info.code = "BadSetting";
+  info.message = std::string("VIDU_DIALECT (or --dialect) is \"") + d +
+                 "\", which is not a dialect reel speaks; use vidu or vtrix";
+  raise_error(L, info);
+  return vidu::Dialect::vidu;  // not reached: raise_error does not return
+}
+
 }  // namespace reel::lua
 
 // The entry point bindings/lazy_module looks up.
@@ -193,5 +218,6 @@ extern "C" __attribute__((visibility("default"))) int reel_open_vidu(lua_State* 
   luaL_newlib(L, functions);
   reel::lua::push_error_class(L);
   lua_setfield(L, -2, "Error");
+  reel::lua::add_task_functions(L);
   return 1;
 }

@@ -60,23 +60,62 @@ int run_sim(const SimCommand& command) {
   return entry != nullptr ? entry(command) : lua::kExitScriptError;
 }
 
+// The options `run` and `repl` share. They reach the vidu module (loaded
+// later, maybe by busted under --lua=reel) through the environment, so a
+// script started any other way can set the same variables.
+struct ClientOptions {
+  bool sim = false;
+  double speed = 1;
+  std::string faults;
+  std::string dialect;
+  std::string key_file;
+  std::string out;
+  bool quiet = false;
+
+  void add_to(CLI::App* app) {
+    app->add_flag("--sim", sim,
+                  "start the Vidu simulator in this process and point VIDU_BASE_URL at it");
+    app->add_option("--speed", speed, "with --sim: generation-time scale (10 = ten times faster)")
+        ->check(CLI::PositiveNumber);
+    app->add_option("--faults", faults, "with --sim: faults to inject, e.g. 429=0.1,drop=0.02");
+    app->add_option("--dialect", dialect, "wire format: vidu (default) or vtrix (VIDU_DIALECT)")
+        ->check(CLI::IsMember({"vidu", "vtrix"}));
+    app->add_option("--key-file", key_file,
+                    "read the API key from the first line of FILE instead of VIDU_API_KEY");
+    app->add_option("--out", out, "folder for downloads, frames and films (default ./out)");
+    app->add_flag("--quiet", quiet, "no progress lines");
+  }
+
+  void export_settings() const {
+    if (!dialect.empty()) setenv("VIDU_DIALECT", dialect.c_str(), 1);
+    if (!key_file.empty()) setenv("REEL_KEY_FILE", key_file.c_str(), 1);
+    if (!out.empty()) setenv("REEL_OUT", out.c_str(), 1);
+    if (quiet) setenv("REEL_QUIET", "1", 1);
+  }
+};
+
 // `--sim`: the simulator in this process while the script runs. The script
 // (and the vidu client) find it through VIDU_BASE_URL; a placeholder key is
-// set when none is, since the simulator takes any non-empty key.
+// set when none is, since the simulator takes any non-empty key. The
+// client's poll clock runs as fast as the simulator's task clock.
 class InProcessSim {
  public:
-  bool start() {
+  bool start(const ClientOptions& client) {
     try {
       auto start = reinterpret_cast<SimStart>(plugin::symbol(kSimModule, kSimStartEntry));
       stop_ = reinterpret_cast<SimStop>(plugin::symbol(kSimModule, kSimStopEntry));
       sim::Options options;
       options.quiet = true;
+      options.speed = client.speed;
+      options.faults = client.faults;
       std::string url;
       std::string error;
       handle_ = start(options, &url, &error);
       if (handle_ == nullptr) throw std::runtime_error(error);
       setenv("VIDU_BASE_URL", url.c_str(), 1);
-      setenv("VIDU_API_KEY", "reel-sim", 0);
+      if (std::getenv("VIDU_API_KEY") == nullptr && client.key_file.empty())
+        setenv("VIDU_API_KEY", "reel-sim", 0);
+      setenv("REEL_TIME_SCALE", std::to_string(client.speed).c_str(), 1);
       return true;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "reel: --sim: cannot start the simulator: %s\n", e.what());
@@ -117,13 +156,12 @@ int run_reel_command(int argc, char** argv) {
 
   CLI::App* run = app.add_subcommand("run", "run a Lua script (reel SCRIPT.lua ... also works)");
   run->prefix_command();  // SCRIPT and everything after it belong to the script
-  run->footer("usage: reel run [--sim] SCRIPT.lua [ARGS...]");
-  bool with_sim = false;
-  const char* sim_help = "start the Vidu simulator in this process and point VIDU_BASE_URL at it";
-  run->add_flag("--sim", with_sim, sim_help);
+  run->footer("usage: reel run [OPTIONS] SCRIPT.lua [ARGS...]");
+  ClientOptions client;
+  client.add_to(run);
 
   CLI::App* repl = app.add_subcommand("repl", "interactive Lua with the reel modules loaded");
-  repl->add_flag("--sim", with_sim, sim_help);
+  client.add_to(repl);
 
   ProbeOptions probe_options;
   CLI::App* probe = app.add_subcommand("probe", "media facts, and checks against Vidu's limits");
@@ -187,13 +225,17 @@ int run_reel_command(int argc, char** argv) {
       return usage_error("run: unknown option '" + rest.front() + "'; see 'reel run --help'");
     }
     const int script = argc - static_cast<int>(rest.size());
+    if (!client.sim && (!client.faults.empty() || client.speed != 1))
+      return usage_error("run: --speed and --faults configure the simulator; add --sim");
+    client.export_settings();
     InProcessSim simulator;
-    if (with_sim && !simulator.start()) return lua::kExitScriptError;
+    if (client.sim && !simulator.start(client)) return lua::kExitScriptError;
     return lua::run_script(argc, argv, script);
   }
   if (*repl) {
+    client.export_settings();
     InProcessSim simulator;
-    if (with_sim && !simulator.start()) return lua::kExitScriptError;
+    if (client.sim && !simulator.start(client)) return lua::kExitScriptError;
     return lua::run_repl(argc, argv);
   }
   if (*probe) return run_probe(probe_options);

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -88,6 +90,10 @@ class Builder {
   }
 
   void option(const std::string& name, const json& v) {
+    if (name == "name") {
+      shot_name(v);
+      return;
+    }
     const auto names = lua_names(r_.endpoint);
     const bool lua_name = detail::contains(names, name);
     if (!lua_name && detail::field_of(spec_, name) == nullptr) {
@@ -132,8 +138,18 @@ class Builder {
     }
   }
 
+  // name = "open": reel's label, 1-64 characters, never sent to the API.
+  void shot_name(const json& v) {
+    if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 64) {
+      fail(detail::kInvalid, "name",
+           "name " + show(v) + " must be a string of 1 to 64 characters (the shot's label)");
+      return;
+    }
+    r_.name = v.get<std::string>();
+  }
+
   std::string accepted() const {
-    std::vector<std::string> names;
+    std::vector<std::string> names{"name"};
     for (auto n : lua_names(r_.endpoint)) names.emplace_back(n);
     for (const auto& f : detail::common_fields()) names.emplace_back(f.name);
     for (const auto& f : spec_.fields) names.emplace_back(f.name);
@@ -218,11 +234,27 @@ class Builder {
   // extend's source: a Clip from this API goes as video_creation_id (§7),
   // anything else as video_url.
   void extend_video(const json& v, const std::string& name) {
-    if (v.is_object() && v.contains("creation_id") && v["creation_id"].is_string()) {
+    if (v.is_object() && v.contains("creation_id") && v["creation_id"].is_string() &&
+        !v["creation_id"].get<std::string>().empty()) {
       r_.body["video_creation_id"] = v["creation_id"];
+      clip_length(v, name);
       return;
     }
     media(v, "/video_url", name, "extend", true);
+  }
+
+  // §7's 4-60 s rule for a source the server already has: the Clip knows
+  // its length, so a too short one is refused here rather than paid for.
+  void clip_length(const json& clip, const std::string& name) {
+    auto d = clip.find("duration");
+    if (d == clip.end() || !d->is_number()) return;
+    const double seconds = std::round(d->get<double>() * 1000) / 1000;
+    if (seconds >= 4 && seconds <= 60) return;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g s", seconds);
+    fail(detail::kInvalid, name,
+         name + " (the Clip of creation " + clip["creation_id"].get<std::string>() + ") is " +
+             text + " long; extend needs 4–60 s: extend a longer clip");
   }
 
   // frames = { {image=, prompt=, duration=}, ... } -> image_settings (§8);
@@ -374,13 +406,16 @@ void apply_inputs(Request& request, const std::vector<InputFacts>& facts,
   }
 }
 
-Checked finish(Request& request) {
+Checked finish(Request& request, Dialect dialect) {
   Checked out;
   out.errors = request.errors;
-  Validation v = validate(request.endpoint, request.body);
+  Validation v = validate(request.endpoint, request.body, dialect);
   out.errors.insert(out.errors.end(), v.errors.begin(), v.errors.end());
   out.warnings = std::move(v.warnings);
-  if (out.errors.empty() && v.resolved) out.credits = price(*v.resolved);
+  if (out.errors.empty() && v.resolved) {
+    out.credits = price(*v.resolved);
+    out.duration = v.resolved->duration;
+  }
   return out;
 }
 

@@ -34,6 +34,7 @@ struct LocalInput {
 
 struct Request {
   Endpoint endpoint = Endpoint::text2video;
+  std::string name;  // `name = "..."`: reel's label for the shot (progress, file names); not sent
   nlohmann::json body = nlohmann::json::object();  // official dialect
   std::vector<LocalInput> inputs;
   std::vector<FieldError> errors;  // every problem found so far, in order
@@ -51,6 +52,7 @@ struct InputFacts {
   std::string kind;                   // "image", "video" or "audio"
   std::string mime;                   // e.g. "image/png"
   std::int64_t size = 0;              // bytes on disk
+  double duration = 0;                // seconds, for videos
   std::vector<std::string> problems;  // host/media check() for the input's use
 };
 
@@ -66,10 +68,11 @@ struct Checked {
   std::vector<FieldError> errors;  // the request's own, then the table's
   std::vector<FieldError> warnings;
   std::optional<int> credits;  // set when there are no errors (§14)
+  int duration = 0;            // the resolved duration (extend: seconds added; 0: auto)
 };
 
-// The capability table's checks (validate) and the price.
-Checked finish(Request& request);
+// The capability table's checks (validate) for the dialect, and the price.
+Checked finish(Request& request, Dialect dialect = Dialect::vidu);
 
 // Bytes of Base64 text for `bytes` of data (with padding).
 std::uint64_t base64_size(std::uint64_t bytes);
