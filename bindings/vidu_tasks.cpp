@@ -33,6 +33,7 @@ namespace {
 
 constexpr const char* kTaskMetatable = "vidu.Task";
 constexpr const char* kSessionMetatable = "vidu.Session";
+constexpr const char* kSessionKey = "reel.vidu.session";  // the registry slot of the one session
 constexpr const char* kPendingMetatable = "vidu.Pending";
 constexpr const char* kClipClassKey = "reel.vidu.Clip";
 constexpr double kDefaultTimeout = 900;  // seconds of processing, DESIGN.md's example
@@ -152,7 +153,7 @@ std::string read_key(lua_State* L) {
 }
 
 Session& session(lua_State* L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, kSessionMetatable) == LUA_TUSERDATA) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, kSessionKey) == LUA_TUSERDATA) {
     auto** s = static_cast<Session**>(lua_touserdata(L, -1));
     lua_pop(L, 1);
     return **s;
@@ -184,7 +185,7 @@ Session& session(lua_State* L) {
   }
   lua_setmetatable(L, -2);
   *slot = new Session(Scheduler::from(L), config, is_quiet);
-  lua_setfield(L, LUA_REGISTRYINDEX, kSessionMetatable);
+  lua_setfield(L, LUA_REGISTRYINDEX, kSessionKey);
   return **slot;
 }
 
@@ -516,8 +517,13 @@ int submit_checked(lua_State* L, CheckedRequest& r) {
   sub.name = r.request.name;
   sub.expected_duration = expected_duration(L, r);
   sub.estimate = r.checked.credits.value_or(0);
-  for (size_t i = 0; i < r.request.inputs.size() && i < r.facts.size(); ++i)
-    sub.files.push_back({r.request.inputs[i].pointer, r.request.inputs[i].path, r.facts[i].mime});
+  for (size_t i = 0; i < r.request.inputs.size() && i < r.facts.size(); ++i) {
+    const vidu::LocalInput& in = r.request.inputs[i];
+    sub.files.push_back({in.pointer, in.path, r.facts[i].mime});
+    // The placeholder is as long as the file's Base64 (for the size rules);
+    // the task keeps its body until created, so keep it short.
+    r.request.body[nlohmann::json::json_pointer(in.pointer)] = "";
+  }
   sub.body = std::move(r.request.body);
   const uint64_t handle = s.client().submit(std::move(sub));
   s.track(handle);

@@ -23,9 +23,9 @@ double parse_number(const std::string& text, const std::string& item) {
 
 Faults::Faults(const std::string& spec) {
   std::map<std::string, Rate*> names = {
-      {"429", &r429_},    {"quota", &quota_},     {"500", &r500_},         {"502", &r502_},
-      {"503", &r503_},    {"drop", &drop_},       {"slow", &slow_},        {"fail", &fail_},
-      {"empty", &empty_}, {"corrupt", &corrupt_}, {"truncate", &truncate_}};
+      {"429", &r429_},    {"quota", &quota_},     {"500", &r500_},          {"502", &r502_},
+      {"503", &r503_},    {"drop", &drop_},       {"slow", &slow_},         {"fail", &fail_},
+      {"empty", &empty_}, {"corrupt", &corrupt_}, {"truncate", &truncate_}, {"expire", &expire_}};
   r429_.arg = quota_.arg = 1;
   uint64_t seed = 1;
   std::stringstream items(spec);
@@ -51,6 +51,7 @@ Faults::Faults(const std::string& spec) {
     any_ = any_ || it->second->p > 0;
   }
   rng_.seed(seed);
+  expire_rng_.seed(seed ^ 0x9e3779b97f4a7c15ULL);
 }
 
 double Faults::roll() {
@@ -102,6 +103,12 @@ TaskFault Faults::for_task() {
 
 bool Faults::truncate_download() {
   return truncate_.p > 0 && roll() < truncate_.p;
+}
+
+bool Faults::expire_urls() {
+  if (expire_.p <= 0) return false;
+  std::lock_guard lock(mutex_);
+  return std::uniform_real_distribution<double>(0, 1)(expire_rng_) < expire_.p;
 }
 
 }  // namespace reel::sim

@@ -17,6 +17,11 @@
 //   fail      the task ends failed with a documented err_code (refunded)
 //   empty     the task succeeds with an empty video file
 //   corrupt   the task succeeds with a file that is not a video
+// Per task query or list answer that holds result URLs (both dialects):
+//   expire    its result and cover URLs have already expired (a download gets
+//             the 403 of an expired URL; a fresh query may give good ones).
+//             These rolls have their own sequence, so which answers expire
+//             depends only on the seed and their order, not on timing.
 // Per result download (/files/...):
 //   truncate  the full Content-Length is announced, half the bytes are sent
 // seed=N fixes the random sequence (default 1).
@@ -50,6 +55,7 @@ class Faults {
   RequestFault for_request();
   TaskFault for_task();
   bool truncate_download();
+  bool expire_urls();  // roll once per answer that holds result URLs
   bool any() const { return any_; }
 
  private:
@@ -60,10 +66,11 @@ class Faults {
     double arg = 0;
   };
   Rate r429_, quota_, r500_, r502_, r503_, drop_, slow_{0, 2000}, fail_, truncate_, empty_,
-      corrupt_;
+      corrupt_, expire_;
   bool any_ = false;
   std::mutex mutex_;
   std::mt19937_64 rng_;
+  std::mt19937_64 expire_rng_;
 };
 
 }  // namespace reel::sim

@@ -31,6 +31,11 @@ std::string FileUrls::path_for(const std::string& name, double now) const {
   return "/files/" + std::to_string(expires) + "." + mac(name, expires) + "/" + name;
 }
 
+std::string FileUrls::expired_path_for(const std::string& name, double now) const {
+  long long expires = static_cast<long long>(std::floor(now)) - 1;
+  return "/files/" + std::to_string(expires) + "." + mac(name, expires) + "/" + name;
+}
+
 FileUrls::Check FileUrls::check(const std::string& path, double now, std::string* local) const {
   const std::string prefix = "/files/";
   if (path.compare(0, prefix.size(), prefix) != 0) return Check::invalid;

@@ -16,6 +16,8 @@ class FileUrls {
 
   // "/files/TOKEN/NAME" valid for ttl from `now` (Unix seconds).
   std::string path_for(const std::string& name, double now) const;
+  // The same URL as minted long enough ago that it has already expired.
+  std::string expired_path_for(const std::string& name, double now) const;
 
   enum class Check { ok, expired, invalid };
   // `path` is a request path ("/files/TOKEN/NAME"); on ok sets *local.

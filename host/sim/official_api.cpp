@@ -38,13 +38,18 @@ std::string token_from(const HttpRequest& request) {
   return starts_with(header, scheme) ? header.substr(scheme.size()) : std::string();
 }
 
-json creation_json(const Task& task, const Service& service) {
+bool has_urls(const Task& task) {
+  return task.state == State::success && task.creation;
+}
+
+// `expired`: the URLs have already expired (the expire fault).
+json creation_json(const Task& task, const Service& service, bool expired) {
   json creations = json::array();
-  if (task.state != State::success || !task.creation) return creations;
+  if (!has_urls(task)) return creations;
   const Creation& c = *task.creation;
   json item = {{"id", c.id},
-               {"url", service.file_url(c.id + ".mp4")},
-               {"cover_url", service.file_url(c.id + ".jpg")},
+               {"url", service.file_url(c.id + ".mp4", expired)},
+               {"cover_url", service.file_url(c.id + ".jpg", expired)},
                {"video",
                 {{"duration", c.duration},
                  {"fps", c.fps},
@@ -54,7 +59,7 @@ json creation_json(const Task& task, const Service& service) {
   return creations;
 }
 
-json task_json(const Task& task, const Service& service) {
+json task_json(const Task& task, const Service& service, bool expired = false) {
   const json& echo = task.echo ? *task.echo : json::object();
   return {{"id", task.id},
           {"state", state_name(task.state)},
@@ -63,12 +68,12 @@ json task_json(const Task& task, const Service& service) {
           {"payload", task.payload},
           {"bgm", echo.value("bgm", false)},
           {"off_peak", echo.value("off_peak", false)},
-          {"creations", creation_json(task, service)}};
+          {"creations", creation_json(task, service, expired)}};
 }
 
 // The list endpoint's richer rows (§11.3). key_id is a digest, never the key.
-json list_row(const Task& task, const Service& service) {
-  json row = task_json(task, service);
+json list_row(const Task& task, const Service& service, bool expired) {
+  json row = task_json(task, service, expired);
   const json& echo = task.echo ? *task.echo : json::object();
   row["key_id"] = hex(hmac_sha256("key-id", task.key)).substr(0, 16);
   row["template"] = "";
@@ -113,7 +118,8 @@ HttpResponse create(const HttpRequest& request, vidu::Endpoint endpoint, Service
 HttpResponse query(const std::string& id, Service& service) {
   auto task = service.engine->get(id);
   if (!task) return official_error({404, "TaskNotFound", "no task " + id, "id", 0});
-  return json_response(200, task_json(*task, service));
+  const bool expired = has_urls(*task) && service.faults->expire_urls();
+  return json_response(200, task_json(*task, service, expired));
 }
 
 HttpResponse cancel(const std::string& id, Service& service) {
@@ -242,9 +248,12 @@ HttpResponse list(const HttpRequest& request, Service& service) {
     if (!resolutions.empty() && !resolutions.count(task.resolution)) continue;
     matching.push_back(std::move(task));
   }
+  const size_t end = std::min(matching.size(), offset + page_size);
+  bool urls = false;
+  for (size_t i = offset; i < end; ++i) urls = urls || has_urls(matching[i]);
+  const bool expired = urls && service.faults->expire_urls();  // one roll per answer
   json tasks = json::array();
-  for (size_t i = offset; i < matching.size() && i < offset + page_size; ++i)
-    tasks.push_back(list_row(matching[i], service));
+  for (size_t i = offset; i < end; ++i) tasks.push_back(list_row(matching[i], service, expired));
   std::string next =
       offset + page_size < matching.size() ? "o" + std::to_string(offset + page_size) : "";
   return json_response(200,

@@ -12,6 +12,8 @@
 
 namespace reel::sim {
 
+double unix_now();
+
 struct Service {
   Options options;
   std::string base_url;
@@ -26,9 +28,12 @@ struct Service {
   }
   // "http://host:port/files/..." for a creation file, valid for url_ttl.
   std::string file_url(const std::string& name) const;
+  // The same, or one that has already expired (the expire fault).
+  std::string file_url(const std::string& name, bool expired) const {
+    return expired ? base_url + urls->expired_path_for(name, unix_now()) : file_url(name);
+  }
 };
 
-double unix_now();
 std::string iso8601(double unix_seconds);  // 2025-01-01T15:41:31.968916Z
 
 }  // namespace reel::sim

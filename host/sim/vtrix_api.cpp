@@ -48,7 +48,8 @@ std::string vtrix_id(const Task& task) {
   return vidu::vtrix_model(task.endpoint, task.model).value_or(task.model);
 }
 
-json envelope(const Task& task, const Service& service) {
+// `expired`: the result URLs have already expired (the expire fault).
+json envelope(const Task& task, const Service& service, bool expired = false) {
   json out = {{"id", task.id},
               {"task_id", task.id},
               {"status", vtrix_status(task.state)},
@@ -60,12 +61,12 @@ json envelope(const Task& task, const Service& service) {
               {"metadata", {{"in_queue_at", static_cast<int64_t>(task.created_at)}}}};
   if (task.state == State::success && task.creation) {
     const Creation& c = *task.creation;
-    out["output"] =
-        json::array({{{"content", json::array({{{"type", "video"},
-                                                {"url", service.file_url(c.id + ".mp4")},
-                                                {"cover_url", service.file_url(c.id + ".jpg")},
-                                                {"jobId", task.id},
-                                                {"duration", c.duration}}})}}});
+    out["output"] = json::array(
+        {{{"content", json::array({{{"type", "video"},
+                                    {"url", service.file_url(c.id + ".mp4", expired)},
+                                    {"cover_url", service.file_url(c.id + ".jpg", expired)},
+                                    {"jobId", task.id},
+                                    {"duration", c.duration}}})}}});
     char cost[32];
     std::snprintf(cost, sizeof cost, "%.3f", task.credits * 0.005);  // 1 credit ~ $0.005 (§14)
     out["usage"] = {{"cost", cost},
@@ -160,7 +161,9 @@ HttpResponse handle_vtrix(const HttpRequest& request, Service& service) {
     std::string id = request.path.substr(task_prefix.size());
     auto task = service.engine->get(id);
     if (!task) return vtrix_error({404, "TaskNotFound", "no task " + id, "", 0});
-    return json_response(200, envelope(*task, service));
+    const bool expired =
+        task->state == State::success && task->creation && service.faults->expire_urls();
+    return json_response(200, envelope(*task, service, expired));
   }
   return vtrix_error(
       {404, "NotFound", request.method + " " + request.path + " is not an endpoint", "", 0});

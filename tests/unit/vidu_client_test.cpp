@@ -1,0 +1,718 @@
+// reel::vidu::Client (host/vidu/client.hpp) without Lua: a real Client on a
+// real net::EventLoop against the real in-process simulator on loopback. The
+// simulator's GET /_sim/stats proves what reached the server (how many
+// requests of each kind, how many tasks were created and paid for), so the
+// client's own Counters are cross-checked, never trusted alone. The pure
+// helpers (PollPlan, clip_file_name, duration_matches) are tested directly.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "host/net/event_loop.hpp"
+#include "host/net/http_client.hpp"
+#include "host/sim/simulator.hpp"
+#include "host/vidu/client.hpp"
+#include "host/vidu/fetch.hpp"
+#include "host/vidu/poll_plan.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using reel::net::EventLoop;
+using reel::net::HttpClient;
+using reel::net::HttpRequest;
+using reel::net::HttpResponse;
+using reel::vidu::Client;
+using reel::vidu::ClientConfig;
+using reel::vidu::Dialect;
+using reel::vidu::Endpoint;
+using reel::vidu::Failure;
+using reel::vidu::PollFacts;
+using reel::vidu::PollPlan;
+using reel::vidu::Submission;
+using reel::vidu::TaskInfo;
+using reel::vidu::TaskState;
+using Clock = std::chrono::steady_clock;
+
+const std::string kKey = "client-test-key";
+
+// --- the world: a simulator, a loop, a client -------------------------------
+
+struct SimSetup {
+  double speed = 50;
+  std::string faults;
+  int concurrency = 5;
+  int64_t credits = 100000;
+  std::string key = kKey;
+
+  SimSetup& with_faults(std::string f) { faults = std::move(f); return *this; }
+  SimSetup& with_concurrency(int n) { concurrency = n; return *this; }
+  SimSetup& with_credits(int64_t n) { credits = n; return *this; }
+  SimSetup& with_key(std::string k) { key = std::move(k); return *this; }
+};
+
+SimSetup at_speed(double speed) {
+  SimSetup s;
+  s.speed = speed;
+  return s;
+}
+
+fs::path fresh_dir(const std::string& what) {
+  static std::mt19937_64 rng(std::random_device{}());
+  fs::path p = fs::temp_directory_path() /
+               ("reel-client-" + what + "-" + std::to_string(rng() % 1000000000));
+  fs::create_directories(p);
+  return p;
+}
+
+// Members are destroyed in reverse: the clients go before the loop, the
+// simulator last.
+struct World {
+  std::unique_ptr<reel::sim::Simulator> sim;
+  EventLoop loop;
+  fs::path out;
+  std::unique_ptr<HttpClient> http;  // for /_sim/stats and raw requests
+  std::unique_ptr<Client> client;
+  std::map<uint64_t, std::vector<TaskState>> seen;  // states reported through on_change
+  std::map<uint64_t, int> changes;
+
+  explicit World(const SimSetup& setup, Dialect dialect = Dialect::vidu,
+                 const std::string& client_key = kKey) {
+    reel::sim::Options options;
+    options.key = setup.key;
+    options.speed = setup.speed;
+    options.faults = setup.faults;
+    options.concurrency = setup.concurrency;
+    options.credits = setup.credits;
+    options.quiet = true;
+    sim = std::make_unique<reel::sim::Simulator>(options);
+    sim->start();
+    out = fresh_dir("out");
+    http = std::make_unique<HttpClient>(loop);
+    ClientConfig config;
+    config.base_url = sim->base_url();
+    config.key = client_key;
+    config.dialect = dialect;
+    config.out_dir = out.string();
+    config.time_scale = setup.speed;
+    client = std::make_unique<Client>(loop, config, nullptr);
+    client->on_change([this](uint64_t h) {
+      ++changes[h];
+      auto& states = seen[h];
+      const TaskState s = client->task(h).state;
+      if (states.empty() || states.back() != s) states.push_back(s);
+    });
+  }
+
+  ~World() {
+    client.reset();
+    http.reset();
+    std::error_code ec;
+    fs::remove_all(out, ec);
+  }
+
+  // Turns the loop until `done()` or the wall-clock deadline. A ticking
+  // timer keeps run_once from blocking past the deadline.
+  bool run_until(const std::function<bool()>& done, double timeout_s = 60) {
+    auto* tick = new uv_timer_t;
+    uv_timer_init(loop.get(), tick);
+    uv_timer_start(
+        tick, [](uv_timer_t*) {}, 20, 20);
+    const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+    while (!done() && Clock::now() < deadline) loop.run_once();
+    uv_close(reinterpret_cast<uv_handle_t*>(tick),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    return done();
+  }
+
+  bool finish_all(const std::vector<uint64_t>& handles, double timeout_s = 60) {
+    return run_until(
+        [&] {
+          return std::all_of(handles.begin(), handles.end(),
+                             [&](uint64_t h) { return client->task(h).finished(); });
+        },
+        timeout_s);
+  }
+
+  HttpResponse send(HttpRequest request) {
+    std::optional<HttpResponse> got;
+    http->send(std::move(request), [&](HttpResponse&& r) { got = std::move(r); });
+    EXPECT_TRUE(run_until([&] { return got.has_value(); }, 30)) << "no answer in time";
+    return got ? std::move(*got) : HttpResponse{};
+  }
+
+  json stats() {
+    HttpRequest r;
+    r.url = sim->base_url() + "/_sim/stats";
+    HttpResponse res = send(std::move(r));
+    EXPECT_EQ(res.status, 200) << res.body;
+    return json::parse(res.body, nullptr, false);
+  }
+
+  // A task created behind the client's back (for attach).
+  std::string create_raw(const json& body) {
+    HttpRequest r;
+    r.method = "POST";
+    r.url = sim->base_url() + "/ent/v2/text2video";
+    r.headers = {"Authorization: Token " + kKey, "Content-Type: application/json"};
+    r.body = body.dump();
+    HttpResponse res = send(std::move(r));
+    EXPECT_EQ(res.status, 200) << res.body;
+    return json::parse(res.body, nullptr, false).value("task_id", "");
+  }
+};
+
+json t2v_body(const std::string& prompt, int duration = 1) {
+  return {{"model", "viduq2"},
+          {"prompt", prompt},
+          {"duration", duration},
+          {"resolution", "540p"},
+          {"aspect_ratio", "16:9"}};
+}
+
+Submission t2v(const std::string& prompt, int duration = 1) {
+  Submission s;
+  s.endpoint = Endpoint::text2video;
+  s.body = t2v_body(prompt, duration);
+  s.expected_duration = duration;
+  s.estimate = 1;
+  return s;
+}
+
+// Requests the simulator saw on `route`, all statuses ("drop" included).
+int64_t on_route(const json& stats, const std::string& route) {
+  int64_t n = 0;
+  if (!stats.contains("requests") || !stats["requests"].contains(route)) return 0;
+  for (const auto& [status, count] : stats["requests"][route].items()) n += count.get<int64_t>();
+  return n;
+}
+
+// API and file requests: everything but the test's own /_sim/stats calls.
+int64_t client_requests(const json& stats) {
+  int64_t n = 0;
+  for (const auto& [route, by_status] : stats["requests"].items()) {
+    if (route.rfind("GET /_sim", 0) == 0) continue;
+    for (const auto& [status, count] : by_status.items()) n += count.get<int64_t>();
+  }
+  return n;
+}
+
+int64_t tasks_created(const json& stats) {
+  int64_t n = 0;
+  for (const auto& [kind, count] : stats["tasks_created"].items()) n += count.get<int64_t>();
+  return n;
+}
+
+std::vector<std::string> files_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string failure_text(const TaskInfo& t) {
+  if (!t.failure) return "(no failure)";
+  return t.failure->code + ": " + t.failure->message;
+}
+
+// --- a task's life ------------------------------------------------------------
+
+TEST(ViduClient, Text2VideoSucceedsAndDownloadsAProbedClip) {
+  World w(at_speed(50));
+  const uint64_t h = w.client->submit(t2v("a red kite over the sea"));
+  EXPECT_EQ(w.client->task(h).state, TaskState::submitting);
+  EXPECT_EQ(w.client->task(h).name, "text2video#1");
+  ASSERT_TRUE(w.finish_all({h}, 60)) << "the task did not finish";
+
+  const TaskInfo& t = w.client->task(h);
+  ASSERT_TRUE(t.clip.has_value()) << failure_text(t);
+  EXPECT_FALSE(t.failure.has_value());
+  EXPECT_EQ(t.state, TaskState::success);
+  EXPECT_FALSE(t.id.empty());
+  ASSERT_TRUE(t.credits.has_value());
+  EXPECT_GT(*t.credits, 0);
+
+  // The states seen through on_change only ever move forward and end in success.
+  const auto& states = w.seen[h];
+  ASSERT_FALSE(states.empty());
+  EXPECT_TRUE(std::is_sorted(states.begin(), states.end())) << "states went backwards";
+  EXPECT_EQ(states.back(), TaskState::success);
+  EXPECT_NE(states.front(), TaskState::submitting) << "the first change is the create answer";
+
+  const auto& clip = *t.clip;
+  EXPECT_EQ(clip.task_id, t.id);
+  EXPECT_EQ(clip.credits, *t.credits);
+  EXPECT_FALSE(clip.url.empty());
+  EXPECT_FALSE(clip.creation_id.empty());
+  EXPECT_EQ(fs::path(clip.path).parent_path(), w.out);
+  EXPECT_EQ(fs::path(clip.path).filename().string(), "text2video_1-" + t.id + ".mp4");
+  ASSERT_TRUE(fs::exists(clip.path));
+  EXPECT_GT(fs::file_size(clip.path), 1000U);
+  EXPECT_TRUE(reel::vidu::duration_matches(clip.duration, 1)) << clip.duration;
+  EXPECT_EQ(clip.height, 540);
+  EXPECT_EQ(clip.width, 960);
+  EXPECT_GT(clip.fps, 0);
+  EXPECT_EQ(files_in(w.out), std::vector<std::string>{fs::path(clip.path).filename().string()})
+      << "only the clip, no .part";
+
+  // Client and server agree on what was sent: one create, one download.
+  const auto& c = w.client->counters();
+  EXPECT_EQ(c.creates, 1U);
+  EXPECT_EQ(c.downloads, 1U);
+  const json stats = w.stats();
+  EXPECT_EQ(on_route(stats, "POST /ent/v2/text2video"), 1);
+  EXPECT_EQ(on_route(stats, "GET /files"), 1);
+  EXPECT_EQ(client_requests(stats), static_cast<int64_t>(c.total())) << stats.dump();
+  EXPECT_EQ(tasks_created(stats), 1);
+}
+
+TEST(ViduClient, ThirtyTasksArePolledTogetherInListCalls) {
+  World w(at_speed(50).with_concurrency(5));
+  std::vector<uint64_t> handles;
+  for (int i = 0; i < 30; ++i) handles.push_back(w.client->submit(t2v("batch " + std::to_string(i))));
+  ASSERT_TRUE(w.finish_all(handles, 120)) << "not all tasks finished";
+
+  std::set<std::string> ids;
+  std::set<std::string> paths;
+  for (uint64_t h : handles) {
+    const TaskInfo& t = w.client->task(h);
+    ASSERT_TRUE(t.clip.has_value()) << t.name << " " << failure_text(t);
+    EXPECT_TRUE(fs::exists(t.clip->path));
+    ids.insert(t.id);
+    paths.insert(t.clip->path);
+  }
+  EXPECT_EQ(ids.size(), 30U);
+  EXPECT_EQ(paths.size(), 30U);
+  EXPECT_EQ(files_in(w.out).size(), 30U);
+
+  const auto& c = w.client->counters();
+  const json stats = w.stats();
+  std::printf("[ counters ] creates %llu lists %llu queries %llu downloads %llu other %llu\n",
+              static_cast<unsigned long long>(c.creates), static_cast<unsigned long long>(c.lists),
+              static_cast<unsigned long long>(c.queries),
+              static_cast<unsigned long long>(c.downloads),
+              static_cast<unsigned long long>(c.other));
+  EXPECT_GT(c.lists, 0U);
+  EXPECT_EQ(c.creates, 30U);
+  EXPECT_EQ(c.downloads, 30U);
+  // One query per task per look would be at least one per task (and each
+  // task is looked at several times: created, queueing, processing, success).
+  EXPECT_LT(c.queries + c.lists, 30U) << "polling is not batched";
+  EXPECT_LT(static_cast<double>(c.total()) / 30, 3.0);
+  // The server saw exactly what the client counted.
+  EXPECT_EQ(on_route(stats, "POST /ent/v2/text2video"), 30);
+  EXPECT_EQ(on_route(stats, "GET /ent/v2/tasks"), static_cast<int64_t>(c.lists));
+  EXPECT_EQ(on_route(stats, "GET /ent/v2/tasks/{id}/creations"), static_cast<int64_t>(c.queries));
+  EXPECT_EQ(on_route(stats, "GET /files"), 30);
+  EXPECT_EQ(client_requests(stats), static_cast<int64_t>(c.total())) << stats.dump();
+  EXPECT_LT(static_cast<double>(client_requests(stats)) / 30, 3.0) << stats.dump();
+  EXPECT_EQ(tasks_created(stats), 30);
+}
+
+TEST(ViduClient, VtrixDialectQueriesEachTask) {
+  World w(at_speed(50), Dialect::vtrix);
+  std::vector<uint64_t> handles;
+  for (int i = 0; i < 3; ++i) handles.push_back(w.client->submit(t2v("vtrix " + std::to_string(i))));
+  ASSERT_TRUE(w.finish_all(handles, 60));
+  for (uint64_t h : handles) {
+    const TaskInfo& t = w.client->task(h);
+    ASSERT_TRUE(t.clip.has_value()) << failure_text(t);
+    EXPECT_TRUE(fs::exists(t.clip->path));
+    EXPECT_TRUE(reel::vidu::duration_matches(t.clip->duration, 1));
+    EXPECT_TRUE(t.clip->creation_id.empty());
+  }
+  const auto& c = w.client->counters();
+  EXPECT_EQ(c.lists, 0U);
+  EXPECT_GT(c.queries, 0U);
+  EXPECT_EQ(c.creates, 3U);
+  const json stats = w.stats();
+  EXPECT_EQ(on_route(stats, "POST /model/v1/generation"), 3);
+  EXPECT_EQ(on_route(stats, "GET /model/v1/generation/task/{id}"), static_cast<int64_t>(c.queries));
+  EXPECT_EQ(on_route(stats, "GET /ent/v2/tasks"), 0);
+  EXPECT_EQ(client_requests(stats), static_cast<int64_t>(c.total())) << stats.dump();
+}
+
+// --- never two paid tasks for one submit --------------------------------------
+
+TEST(ViduClient, LostCreateAnswersAreLookedUpNeverPaidTwice) {
+  // Half of all API requests lose their connection (before any effect).
+  World w(at_speed(50).with_faults("drop=0.5,seed=11"));
+  constexpr int kTasks = 12;
+  std::vector<uint64_t> handles;
+  for (int i = 0; i < kTasks; ++i)
+    handles.push_back(w.client->submit(t2v("lost " + std::to_string(i))));
+  ASSERT_TRUE(w.finish_all(handles, 180));
+
+  int succeeded = 0;
+  int with_id = 0;
+  std::set<std::string> ids;
+  for (uint64_t h : handles) {
+    const TaskInfo& t = w.client->task(h);
+    if (!t.id.empty()) {
+      ++with_id;
+      EXPECT_TRUE(ids.insert(t.id).second) << "two submits adopted task " << t.id;
+    }
+    if (t.clip) {
+      ++succeeded;
+      EXPECT_TRUE(fs::exists(t.clip->path));
+      continue;
+    }
+    ASSERT_TRUE(t.failure.has_value());
+    // Unconfirmed (the lookup failed too) or provably never created after
+    // every round was lost: both say nothing was paid twice.
+    EXPECT_TRUE(t.failure->code == "CreateUnconfirmed" || t.failure->code == "CreateLost")
+        << failure_text(t);
+    EXPECT_TRUE(t.id.empty()) << "a task that exists remotely failed: " << failure_text(t);
+  }
+  const auto& c = w.client->counters();
+  const json stats = w.stats();
+  std::printf("[ lost     ] %d/%d succeeded; creates %llu lookups+other %llu; server created %lld\n",
+              succeeded, kTasks, static_cast<unsigned long long>(c.creates),
+              static_cast<unsigned long long>(c.other),
+              static_cast<long long>(tasks_created(stats)));
+  EXPECT_GT(succeeded, 0);
+  EXPECT_GT(c.creates, static_cast<uint64_t>(kTasks)) << "no create was ever lost: bad seed?";
+  EXPECT_GT(c.other, 0U) << "no lookup after a lost answer";
+  // Every task the server made belongs to exactly one submit.
+  EXPECT_EQ(tasks_created(stats), with_id) << stats.dump();
+  EXPECT_LE(tasks_created(stats), kTasks);
+  EXPECT_EQ(stats["credits"]["charged"].get<int64_t>() - stats["credits"]["refunded"].get<int64_t>(),
+            stats["credits"]["net"].get<int64_t>());
+  EXPECT_EQ(client_requests(stats), static_cast<int64_t>(c.total())) << stats.dump();
+}
+
+TEST(ViduClient, VtrixLostCreateIsUnconfirmedAndNeverSentTwice) {
+  World w(at_speed(50).with_faults("drop=0.5,seed=3"), Dialect::vtrix);
+  constexpr int kTasks = 10;
+  std::vector<uint64_t> handles;
+  for (int i = 0; i < kTasks; ++i)
+    handles.push_back(w.client->submit(t2v("vtrix lost " + std::to_string(i))));
+  ASSERT_TRUE(w.finish_all(handles, 120));
+  int unconfirmed = 0;
+  int with_id = 0;
+  for (uint64_t h : handles) {
+    const TaskInfo& t = w.client->task(h);
+    if (!t.id.empty()) ++with_id;
+    if (t.clip) continue;
+    ASSERT_TRUE(t.failure.has_value());
+    EXPECT_EQ(t.failure->code, "CreateUnconfirmed") << failure_text(t);
+    EXPECT_NE(t.failure->message.find("Vtrix"), std::string::npos) << t.failure->message;
+    ++unconfirmed;
+  }
+  EXPECT_GT(unconfirmed, 0) << "no create was dropped: bad seed?";
+  const json stats = w.stats();
+  // One create request per submit, whatever happened to it.
+  EXPECT_EQ(on_route(stats, "POST /model/v1/generation"), kTasks) << stats.dump();
+  EXPECT_EQ(w.client->counters().creates, static_cast<uint64_t>(kTasks));
+  EXPECT_EQ(tasks_created(stats), with_id);
+  EXPECT_EQ(with_id, kTasks - unconfirmed);
+}
+
+// --- refusals -------------------------------------------------------------------
+
+TEST(ViduClient, ApiRefusalFailsWithItsReasonAndIsNotRetried) {
+  World w(at_speed(50));
+  // What the server says to this body, asked directly.
+  json bad = t2v_body("too long", 1);
+  bad["duration"] = 99;
+  HttpRequest raw;
+  raw.method = "POST";
+  raw.url = w.sim->base_url() + "/ent/v2/text2video";
+  raw.headers = {"Authorization: Token " + kKey, "Content-Type: application/json"};
+  raw.body = bad.dump();
+  raw.retry.max_attempts = 1;
+  const HttpResponse direct = w.send(raw);
+  ASSERT_EQ(direct.status, 400) << direct.body;
+  const std::string reason = json::parse(direct.body).value("reason", "");
+  ASSERT_FALSE(reason.empty()) << direct.body;
+
+  // The client does not validate here: the body goes as handed.
+  Submission s = t2v("too long");
+  s.body = bad;
+  const uint64_t h = w.client->submit(std::move(s));
+  ASSERT_TRUE(w.finish_all({h}, 30));
+  const TaskInfo& t = w.client->task(h);
+  ASSERT_TRUE(t.failure.has_value());
+  EXPECT_EQ(t.failure->code, reason);
+  EXPECT_EQ(t.failure->http_status, 400);
+  EXPECT_FALSE(t.failure->retryable);
+  EXPECT_NE(t.failure->message.find("refused"), std::string::npos) << t.failure->message;
+  EXPECT_EQ(t.state, TaskState::failed);
+  EXPECT_TRUE(t.id.empty());
+  EXPECT_EQ(w.client->counters().creates, 1U);
+  EXPECT_EQ(w.client->counters().total(), 1U);
+  const json stats = w.stats();
+  EXPECT_EQ(on_route(stats, "POST /ent/v2/text2video"), 2);  // ours and the client's
+  EXPECT_EQ(tasks_created(stats), 0);
+}
+
+TEST(ViduClient, WrongKeyIsUnauthorizedAndTheKeyIsNeverShown) {
+  const std::string secret = "sk-wrong-SECRET-7c1e5a";
+  World w(at_speed(50).with_key("the-right-key"), Dialect::vidu, secret);
+  const uint64_t h = w.client->submit(t2v("no entry"));
+  ASSERT_TRUE(w.finish_all({h}, 30));
+  const TaskInfo& t = w.client->task(h);
+  ASSERT_TRUE(t.failure.has_value());
+  EXPECT_EQ(t.failure->code, "Unauthorized");
+  EXPECT_EQ(t.failure->http_status, 401);
+  EXPECT_EQ(t.failure->message.find(secret), std::string::npos) << t.failure->message;
+  EXPECT_EQ(t.failure->message.find("SECRET"), std::string::npos) << t.failure->message;
+  EXPECT_NE(t.failure->message.find("VIDU_API_KEY"), std::string::npos) << t.failure->message;
+  EXPECT_EQ(w.client->counters().creates, 1U);
+
+  // The credits call says the same, without the key either.
+  std::optional<Failure> refused;
+  bool answered = false;
+  w.client->credits([&](std::optional<reel::vidu::Balance> b, std::optional<Failure> f) {
+    EXPECT_FALSE(b.has_value());
+    refused = std::move(f);
+    answered = true;
+  });
+  ASSERT_TRUE(w.run_until([&] { return answered; }, 30));
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->code, "Unauthorized");
+  EXPECT_EQ(refused->message.find(secret), std::string::npos) << refused->message;
+}
+
+// --- cancel and credits ----------------------------------------------------------
+
+TEST(ViduClient, CancelAQueuedTaskAndRefuseToCancelAFinishedOne) {
+  // One slot, and a 10 s video (0.5 s at speed 20): the later tasks queue.
+  World w(at_speed(20).with_concurrency(1).with_credits(5000));
+  const uint64_t first = w.client->submit(t2v("first", 1));
+  const uint64_t busy = w.client->submit(t2v("busy", 10));
+  const uint64_t queued = w.client->submit(t2v("queued", 1));
+
+  // Cancelled before it even exists remotely: sent once its id is known.
+  std::optional<std::optional<Failure>> early;
+  w.client->cancel(queued, [&](std::optional<Failure> f) { early = std::move(f); });
+  EXPECT_TRUE(w.client->task(queued).cancel_requested);
+
+  ASSERT_TRUE(w.finish_all({first, busy, queued}, 90));
+  ASSERT_TRUE(early.has_value()) << "the cancel was never answered";
+  EXPECT_FALSE(early->has_value()) << (*early)->code << ": " << (*early)->message;
+  const TaskInfo& c = w.client->task(queued);
+  ASSERT_TRUE(c.failure.has_value()) << "the queued task was not cancelled";
+  EXPECT_EQ(c.failure->code, "Cancelled") << failure_text(c);
+  EXPECT_EQ(c.err_code, "UserCancelled");
+  EXPECT_FALSE(c.clip.has_value());
+  EXPECT_TRUE(w.client->task(first).clip.has_value()) << failure_text(w.client->task(first));
+  EXPECT_TRUE(w.client->task(busy).clip.has_value()) << failure_text(w.client->task(busy));
+
+  // A finished task cannot be cancelled; nothing is sent for it.
+  const uint64_t before = w.client->counters().total();
+  std::optional<std::optional<Failure>> late;
+  w.client->cancel(first, [&](std::optional<Failure> f) { late = std::move(f); });
+  ASSERT_TRUE(late.has_value());
+  ASSERT_TRUE(late->has_value());
+  EXPECT_EQ((*late)->code, "NotCancellable");
+  EXPECT_EQ(w.client->counters().total(), before);
+
+  // The balance: the starting credits minus what stayed charged.
+  std::optional<reel::vidu::Balance> balance;
+  std::optional<Failure> failure;
+  bool answered = false;
+  w.client->credits([&](std::optional<reel::vidu::Balance> b, std::optional<Failure> f) {
+    balance = std::move(b);
+    failure = std::move(f);
+    answered = true;
+  });
+  ASSERT_TRUE(w.run_until([&] { return answered; }, 30));
+  ASSERT_TRUE(balance.has_value()) << (failure ? failure->message : "");
+  const json stats = w.stats();
+  const int64_t net = stats["credits"]["net"].get<int64_t>();
+  const int64_t paid = *w.client->task(first).credits + *w.client->task(busy).credits;
+  EXPECT_EQ(net, paid) << "the cancelled task is refunded";
+  EXPECT_EQ(balance->total, 5000 - net);
+  EXPECT_EQ(balance->total, stats["credits"]["balance"].get<int64_t>());
+  EXPECT_FALSE(balance->entries.empty());
+}
+
+// --- attach ------------------------------------------------------------------------
+
+TEST(ViduClient, AttachFollowsAnExistingTaskAndDownloadsIt) {
+  World w(at_speed(50));
+  const std::string id = w.create_raw(t2v_body("made elsewhere", 1));
+  ASSERT_FALSE(id.empty());
+  const uint64_t h = w.client->attach(id);
+  EXPECT_EQ(w.client->task(h).id, id);
+  ASSERT_TRUE(w.finish_all({h}, 60));
+  const TaskInfo& t = w.client->task(h);
+  ASSERT_TRUE(t.clip.has_value()) << failure_text(t);
+  EXPECT_EQ(t.clip->task_id, id);
+  EXPECT_TRUE(fs::exists(t.clip->path));
+  EXPECT_TRUE(reel::vidu::duration_matches(t.clip->duration, 1)) << t.clip->duration;
+  EXPECT_EQ(w.client->counters().creates, 0U);
+  EXPECT_EQ(tasks_created(w.stats()), 1);
+}
+
+TEST(ViduClient, AttachOfAnUnknownIdFails) {
+  World w(at_speed(50));
+  const uint64_t h = w.client->attach("123456789012345678");
+  ASSERT_TRUE(w.finish_all({h}, 30));
+  const TaskInfo& t = w.client->task(h);
+  ASSERT_TRUE(t.failure.has_value());
+  EXPECT_FALSE(t.clip.has_value());
+  EXPECT_EQ(t.failure->http_status, 404) << failure_text(t);
+  EXPECT_EQ(t.failure->code, "TaskNotFound") << failure_text(t);
+  EXPECT_NE(t.failure->message.find("123456789012345678"), std::string::npos);
+  EXPECT_TRUE(files_in(w.out).empty());
+}
+
+// --- PollPlan ----------------------------------------------------------------------
+
+PollFacts waiting(int ahead, double since = 0) {
+  PollFacts f;
+  f.processing = false;
+  f.ahead = ahead;
+  f.since = since;
+  return f;
+}
+
+PollFacts running(double since, double video_seconds = 5) {
+  PollFacts f;
+  f.processing = true;
+  f.since = since;
+  f.video_seconds = video_seconds;
+  return f;
+}
+
+TEST(PollPlan, FirstDelayIsShortAndScaled) {
+  EXPECT_DOUBLE_EQ(PollPlan(1).first_delay(), 2);
+  EXPECT_DOUBLE_EQ(PollPlan(10).first_delay(), 0.2);
+  EXPECT_LT(PollPlan(1).first_delay(), PollPlan(1).delay(waiting(20)));
+}
+
+TEST(PollPlan, QueueDelaysGrowWithTasksAhead) {
+  PollPlan plan(1);
+  double last = 0;
+  for (int ahead : {0, 1, 5, 10, 20}) {
+    const double d = plan.delay(waiting(ahead));
+    EXPECT_GE(d, last) << "ahead " << ahead;
+    last = d;
+  }
+  EXPECT_GT(plan.delay(waiting(10)), plan.delay(waiting(1)));
+  // Nothing ahead: the floor (1 s), not zero.
+  EXPECT_DOUBLE_EQ(plan.delay(waiting(0)), 1);
+  // Deep in the queue: capped at 60 s.
+  EXPECT_DOUBLE_EQ(plan.delay(waiting(10000)), 60);
+  // Waiting longer than thought: looks a little less often.
+  EXPECT_GT(plan.delay(waiting(5, 20)), plan.delay(waiting(5, 0)));
+  // More seen running at once: the queue is expected to drain faster.
+  PollPlan wide(1);
+  wide.observe_running(20);
+  EXPECT_LT(wide.delay(waiting(10)), plan.delay(waiting(10)));
+  EXPECT_LT(wide.expected_queue(10), plan.expected_queue(10));
+  wide.observe_running(2);  // fewer later does not lower what was seen
+  EXPECT_DOUBLE_EQ(wide.expected_queue(10), PollPlan(1).expected_queue(10) * 5 / 20);
+}
+
+TEST(PollPlan, ProcessingDelaysShrinkTowardTheExpectedEnd) {
+  PollPlan plan(1);
+  const double run = plan.expected_run(5);
+  EXPECT_DOUBLE_EQ(run, 40);  // 8 s per second of video before anything is learnt
+  double last = 1e9;
+  for (double since : {0.0, 10.0, 20.0, 30.0, 38.0}) {
+    const double d = plan.delay(running(since));
+    EXPECT_LE(d, last) << "since " << since;
+    EXPECT_LE(since + d, run + 1e-9) << "looks past the expected end";
+    last = d;
+  }
+  EXPECT_DOUBLE_EQ(plan.delay(running(20)), 10);  // half-way to the end
+  EXPECT_DOUBLE_EQ(plan.delay(running(39.5)), 1);  // the floor
+  // Overdue: backs off slowly, never above the 30 s ceiling.
+  EXPECT_GT(plan.delay(running(80)), plan.delay(running(50)));
+  EXPECT_DOUBLE_EQ(plan.delay(running(1000)), 30);
+  // Longer videos are expected to run longer.
+  EXPECT_GT(plan.expected_run(10), plan.expected_run(5));
+  EXPECT_DOUBLE_EQ(plan.expected_run(0.5), plan.expected_run(1));  // at least one second
+}
+
+TEST(PollPlan, LearnsTheRunTimeFromFinishedTasks) {
+  PollPlan plan(1);
+  plan.observe_run(10, 5);  // 2 s per second of video replaces the guess
+  EXPECT_DOUBLE_EQ(plan.expected_run(5), 10);
+  EXPECT_DOUBLE_EQ(plan.delay(running(0)), 5);
+  plan.observe_run(20, 5);  // 4 s per second: moves half-way
+  EXPECT_DOUBLE_EQ(plan.expected_run(5), 15);
+  plan.observe_run(0, 5);  // nonsense is ignored
+  EXPECT_DOUBLE_EQ(plan.expected_run(5), 15);
+  plan.observe_run(-3, 5);
+  EXPECT_DOUBLE_EQ(plan.expected_run(5), 15);
+}
+
+TEST(PollPlan, TimeScaleScalesEverything) {
+  PollPlan real(1);
+  PollPlan fast(50);
+  EXPECT_DOUBLE_EQ(fast.first_delay() * 50, real.first_delay());
+  EXPECT_DOUBLE_EQ(fast.expected_run(5) * 50, real.expected_run(5));
+  for (int ahead : {0, 3, 50, 100000})
+    EXPECT_NEAR(fast.delay(waiting(ahead)) * 50, real.delay(waiting(ahead)), 1e-9) << ahead;
+  for (double since : {0.0, 10.0, 39.9, 500.0})
+    EXPECT_NEAR(fast.delay(running(since / 50)) * 50, real.delay(running(since)), 1e-9) << since;
+  // The floors and ceilings scale too.
+  EXPECT_DOUBLE_EQ(fast.delay(waiting(0)), 1.0 / 50);
+  EXPECT_DOUBLE_EQ(fast.delay(waiting(100000)), 60.0 / 50);
+  EXPECT_DOUBLE_EQ(fast.delay(running(1000)), 30.0 / 50);
+  // A nonsense scale does not divide by zero.
+  PollPlan zero(0);
+  EXPECT_GT(zero.first_delay(), 0);
+  EXPECT_TRUE(std::isfinite(zero.delay(waiting(3))));
+}
+
+// --- fetch.hpp helpers ---------------------------------------------------------------
+
+TEST(ViduFetch, ClipFileNamesAreSafe) {
+  using reel::vidu::clip_file_name;
+  EXPECT_EQ(clip_file_name("open", "123"), "open-123.mp4");
+  EXPECT_EQ(clip_file_name("text2video#1", "9"), "text2video_1-9.mp4");
+  EXPECT_EQ(clip_file_name("a b/c\\d:e", "7"), "a_b_c_d_e-7.mp4");
+  EXPECT_EQ(clip_file_name("../../etc/passwd", "7"), "_.._.._etc_passwd-7.mp4");
+  EXPECT_EQ(clip_file_name(".hidden", "7"), "_.hidden-7.mp4");
+  EXPECT_EQ(clip_file_name("", "7"), "_-7.mp4");
+  EXPECT_EQ(clip_file_name("Shot_2.v-1", "7"), "Shot_2.v-1-7.mp4");
+  // Non-ASCII bytes become '_' one by one; long names are cut to 60 bytes.
+  EXPECT_EQ(clip_file_name("é", "7"), "__-7.mp4");
+  EXPECT_EQ(clip_file_name(std::string(200, 'x'), "7"), std::string(60, 'x') + "-7.mp4");
+  for (const std::string& name : std::vector<std::string>{"a/b", "..", "x\ny", std::string("nul\0in", 6)}) {
+    const std::string f = clip_file_name(name, "1");
+    EXPECT_EQ(f.find('/'), std::string::npos) << f;
+    EXPECT_EQ(f.find('\0'), std::string::npos);
+    EXPECT_NE(f[0], '.') << f;
+  }
+}
+
+TEST(ViduFetch, DurationMatchesWithinHalfASecondOrTenPercent) {
+  using reel::vidu::duration_matches;
+  EXPECT_TRUE(duration_matches(1, 1));
+  EXPECT_TRUE(duration_matches(1.5, 1));
+  EXPECT_TRUE(duration_matches(0.5, 1));
+  EXPECT_FALSE(duration_matches(1.51, 1));
+  EXPECT_FALSE(duration_matches(0.49, 1));
+  EXPECT_TRUE(duration_matches(4.96, 5));
+  EXPECT_TRUE(duration_matches(5.5, 5));
+  EXPECT_FALSE(duration_matches(5.6, 5));
+  // Long clips: 10 %.
+  EXPECT_TRUE(duration_matches(10.9, 10));
+  EXPECT_FALSE(duration_matches(11.1, 10));
+  EXPECT_TRUE(duration_matches(18.1, 20));
+  EXPECT_FALSE(duration_matches(17.9, 20));
+  EXPECT_FALSE(duration_matches(0, 5));
+}
+
+}  // namespace
