@@ -127,12 +127,13 @@ int raise_setting(lua_State* L, const std::string& code, const std::string& mess
   return raise_error(L, info);
 }
 
-// The API key: VIDU_API_KEY, else the first line of REEL_KEY_FILE. Messages
-// name where the key should be, never what it is.
+// The API key: the first line of REEL_KEY_FILE (--key-file, the explicit
+// choice), else VIDU_API_KEY. Messages name where the key should be, never
+// what it is.
 std::string read_key(lua_State* L) {
-  if (const char* key = env("VIDU_API_KEY")) return key;
   const char* file = env("REEL_KEY_FILE");
   if (file == nullptr) {
+    if (const char* key = env("VIDU_API_KEY")) return key;
     raise_setting(L, "NoApiKey",
                   "no API key: set VIDU_API_KEY or pass --key-file FILE (reel run --sim needs "
                   "none)");

@@ -68,7 +68,8 @@ struct Client::Impl {
     bool poll_in_flight = false;
     int poll_failures = 0;
     bool seen_processing = false;
-    RemoteTask last;  // the latest answer
+    bool parked = false;  // deep in the queue: see PollPlan::park_depth
+    RemoteTask last;      // the latest answer
     std::vector<std::function<void(std::optional<Failure>)>> cancel_waiters;
     bool timed_out = false;
   };
@@ -89,6 +90,7 @@ struct Client::Impl {
   int creates_in_flight = 0;
   int queries_in_flight = 0;
   bool list_works = true;  // cleared when the list call does not answer for its ids
+  double last_round = 0;   // when the last poll round started
   uv_timer_t* poll_timer;
   uv_timer_t* kick_timer;  // runs work queued by calls from Lua on the next turn
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -437,8 +439,10 @@ struct Client::Impl {
       }
       if (remote.state == TaskState::success && i.state == TaskState::processing)
         plan.observe_run(i.processing_for, j.video_seconds);
+      const bool left_queue = is_waiting(i.state) && !is_waiting(remote.state);
       i.state = remote.state;
       i.state_since = t;
+      if (left_queue) unpark();
     }
     i.err_code = remote.err_code;
     j.last = std::move(remote);
@@ -466,19 +470,52 @@ struct Client::Impl {
     notify(j);
   }
 
+  PollFacts facts_of(const Job& j, int ahead) const {
+    PollFacts facts;
+    facts.processing = j.info.state == TaskState::processing;
+    facts.since = now() - j.info.state_since;
+    facts.ahead = ahead;
+    facts.video_seconds = j.video_seconds;
+    return facts;
+  }
+
+  // A task left the queue: parked tasks that are now near its front are
+  // looked at on their normal schedule again. One pass counts positions.
+  void unpark() {
+    int ahead = 0;
+    for (auto& [h, j] : jobs) {
+      if (!is_waiting(j.info.state) || j.info.finished()) continue;
+      if (j.parked && ahead < plan.park_depth() && !j.poll_in_flight) {
+        j.parked = false;
+        schedule(j, plan.delay(facts_of(j, ahead)));
+      }
+      ++ahead;
+    }
+  }
+
   void schedule(Job& j, double delay) {
     j.poll_interval = delay;
     j.next_poll = now() + delay;
     arm();
   }
 
-  // One timer for all tasks: set for the earliest due one.
+  // One timer for all tasks: set for the earliest due one, but no sooner
+  // than the round gap after the last round (PollPlan::round_gap).
   void arm() {
     double earliest = 0;
+    int processing = 0;
+    double video_seconds = 0;
     for (const auto& [h, j] : jobs) {
+      if (j.info.state == TaskState::processing && !j.info.finished()) {
+        ++processing;
+        video_seconds += j.video_seconds;
+      }
       if (j.next_poll <= 0 || j.poll_in_flight) continue;
       if (earliest == 0 || j.next_poll < earliest) earliest = j.next_poll;
     }
+    if (earliest != 0 && processing > 0)
+      earliest =
+          std::max(earliest, last_round + plan.round_gap(processing, video_seconds / processing));
     // Per-task queries wait for a free slot; a finishing query re-arms.
     const bool queries_only = config.dialect != Dialect::vidu || !list_works;
     if (earliest == 0 || (queries_only && queries_in_flight >= kMaxQueriesInFlight)) {
@@ -509,6 +546,7 @@ struct Client::Impl {
       arm();
       return;
     }
+    last_round = now();
     if (config.dialect == Dialect::vidu && list_works && due.size() > 1) {
       for (size_t i = 0; i < due.size(); i += kListBatch) {
         std::vector<Job*> batch(due.begin() + i,
@@ -543,12 +581,14 @@ struct Client::Impl {
       return;
     }
     if (ok) j.poll_failures = 0;
-    PollFacts facts;
-    facts.processing = j.info.state == TaskState::processing;
-    facts.since = now() - j.info.state_since;
-    facts.ahead = ahead_of(j);
-    facts.video_seconds = j.video_seconds;
-    double delay = plan.delay(facts);
+    const int ahead = ahead_of(j);
+    if (ok && is_waiting(j.info.state) && ahead >= plan.park_depth()) {
+      j.parked = true;
+      schedule(j, plan.park_delay());
+      return;
+    }
+    j.parked = false;
+    double delay = plan.delay(facts_of(j, ahead));
     if (!ok)
       delay = std::max(
           delay, std::min(30.0, 1.0 * (1 << std::min(j.poll_failures, 5))) / config.time_scale);

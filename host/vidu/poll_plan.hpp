@@ -33,7 +33,20 @@ class PollPlan {
   // Expected run time of a task of this length, real seconds.
   double expected_run(double video_seconds) const;
   // How long a queued task with `ahead` tasks in front of it may still wait.
-  double expected_queue(int ahead) const;
+  double expected_queue(int ahead, double video_seconds = 5) const;
+
+  // Queued tasks this far back or further are not worth asking about: the
+  // API starts tasks in creation order (vidu-api.md §11.6), so while the
+  // ones ahead still wait, so do they. They are looked at again when the
+  // queue moves, and otherwise only after park_delay().
+  int park_depth() const;
+  double park_delay() const;
+
+  // The least time between two poll rounds while `processing` tasks run. One
+  // round refreshes every due task at once, so spacing rounds so that about
+  // two tasks finish between them halves the looks per task; a lone task is
+  // still looked at twice per expected run.
+  double round_gap(int processing, double video_seconds) const;
 
  private:
   double scale_;         // time_scale
