@@ -1,33 +1,21 @@
-// The task engine behind vidu.*: create (with the payload-tag lookup that
-// keeps a lost answer from paying twice), batched adaptive polling, cancel,
-// credits. Downloading and checking a result is in fetch.cpp.
+// The task engine behind vidu.*: creating tasks (with the payload-tag lookup
+// that keeps a lost answer from paying twice), cancel, credits, and what the
+// user sees. Following tasks to their end is in client_poll.cpp, downloading
+// and checking a result in fetch.cpp.
 #include "host/vidu/client.hpp"
-
-#include <uv.h>
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
-#include <map>
-#include <random>
-#include <unordered_map>
-#include <unordered_set>
 
-#include "host/net/http_client.hpp"
-#include "host/vidu/fetch.hpp"
-#include "host/vidu/poll_plan.hpp"
-#include "host/vidu/progress.hpp"
+#include "host/vidu/client_impl.hpp"
 #include "host/vidu/request.hpp"
 
 namespace reel::vidu {
 
 namespace {
 
-constexpr int kMaxCreateRounds = 6;   // creates sent for one submit (only ever one can land)
-constexpr int kMaxLookupPages = 20;   // 2 000 recent tasks searched for a lost create
-constexpr int kMaxPollFailures = 12;  // consecutive failed looks before giving up on a task
-constexpr size_t kListBatch = 100;    // the list call's page size limit (§11.3)
-constexpr int kMaxQueriesInFlight = 16;
+constexpr int kMaxCreateRounds = 6;  // creates sent for one submit (only ever one can land)
+constexpr int kMaxLookupPages = 20;  // 2 000 recent tasks searched for a lost create
 
 double wall_now() {
   using namespace std::chrono;
@@ -45,720 +33,355 @@ std::string random_hex(std::mt19937_64& rng, int bytes) {
   return out;
 }
 
-bool is_waiting(TaskState s) {
-  return s == TaskState::created || s == TaskState::queueing;
-}
-
 }  // namespace
 
-struct Client::Impl {
-  struct Job {
-    uint64_t handle = 0;
-    TaskInfo info;
-    // Until the task exists remotely.
-    Submission submission;
-    std::string tag;  // the payload that identifies it
-    bool user_payload = false;
-    double sent_unix = 0;  // wall clock of the first create, for the lookup window
-    int create_rounds = 0;
-    // Polling.
-    double video_seconds = 5;
-    double next_poll = 0;  // loop seconds; 0: not scheduled
-    double poll_interval = 0;
-    bool poll_in_flight = false;
-    int poll_failures = 0;
-    bool seen_processing = false;
-    bool parked = false;  // deep in the queue: see PollPlan::park_depth
-    RemoteTask last;      // the latest answer
-    std::vector<std::function<void(std::optional<Failure>)>> cancel_waiters;
-    bool timed_out = false;
+Client::Impl::Impl(net::EventLoop& l, ClientConfig c, Progress* p)
+    : loop(l), config(std::move(c)), progress(p), http(l), plan(config.time_scale) {
+  poll_timer = new uv_timer_t;
+  kick_timer = new uv_timer_t;
+  for (uv_timer_t* t : {poll_timer, kick_timer}) {
+    uv_timer_init(loop.get(), t);
+    t->data = this;
+  }
+  fetcher = std::make_unique<Fetcher>(loop, http, config, counters.downloads);
+}
+
+Client::Impl::~Impl() {
+  *alive = false;
+  for (uv_timer_t* t : {poll_timer, kick_timer}) {
+    uv_close(reinterpret_cast<uv_handle_t*>(t),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  }
+}
+
+// --- telling the world -------------------------------------------------------
+
+std::string Client::Impl::base() const {
+  std::string b = config.base_url;
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  return b;
+}
+
+net::HttpRequest Client::Impl::api_request(const char* method, const std::string& path) const {
+  net::HttpRequest r;
+  r.method = method;
+  r.url = base() + path;
+  r.headers = {auth_header(config.dialect, config.key), "Content-Type: application/json",
+               "Accept: application/json"};
+  return r;
+}
+
+ProgressRow Client::Impl::row(const Job& j) const {
+  const TaskInfo& i = j.info;
+  ProgressRow r;
+  r.name = i.name;
+  r.task_id = i.id;
+  r.elapsed = now() - i.submitted_at;
+  r.credits = i.credits;
+  r.state = state_name(i.state);
+  if (i.downloading) r.state = "downloading";
+  if (i.clip) {
+    r.state = "done";
+    r.detail = i.clip->path;
+  } else if (j.timed_out && !i.failure) {
+    r.state = "timeout";
+  } else if (i.failure) {
+    r.state = i.failure->code == "Cancelled" ? "cancelled"
+              : i.failure->code == "Timeout" ? "timeout"
+                                             : "failed";
+    r.detail = i.failure->code + ": " + i.failure->message;
+  } else if (is_waiting(i.state)) {
+    const int ahead = ahead_of(j);
+    if (ahead > 0) r.detail = std::to_string(ahead) + " ahead";
+  } else if (i.state == TaskState::processing) {
+    const double left = plan.expected_run(j.video_seconds) - (now() - i.state_since);
+    if (left > 0) r.detail = "~" + std::to_string(static_cast<int>(left + 0.5)) + " s left";
+  }
+  return r;
+}
+
+void Client::Impl::notify(Job& j) {
+  if (progress != nullptr) {
+    if (j.info.finished())
+      progress->finish(j.handle, row(j));
+    else
+      progress->update(j.handle, row(j));
+  }
+  if (changed) changed(j.handle);
+}
+
+void Client::Impl::fail(Job& j, Failure f) {
+  if (j.info.finished()) return;
+  j.info.downloading = false;
+  j.info.state = TaskState::failed;
+  j.info.failure = std::move(f);
+  j.next_poll = 0;
+  notify(j);
+}
+
+// A one-off callback that is dropped if the client goes first.
+void Client::Impl::after(double seconds, std::function<void()> fn) {
+  std::weak_ptr<bool> weak = alive;
+  loop.after(static_cast<uint64_t>(seconds * 1000), [weak, fn = std::move(fn)] {
+    if (auto a = weak.lock(); a && *a) fn();
+  });
+}
+
+// --- creating -----------------------------------------------------------------
+
+void Client::Impl::kick() {
+  uv_timer_start(
+      kick_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->pump(); }, 0, 0);
+}
+
+void Client::Impl::pump() {
+  while (creates_in_flight < config.max_creates && !create_queue.empty()) {
+    const uint64_t handle = create_queue.front();
+    create_queue.pop_front();
+    start_create(job(handle));
+  }
+}
+
+void Client::Impl::start_create(Job& j) {
+  ++creates_in_flight;
+  ++j.create_rounds;
+  if (j.sent_unix == 0) j.sent_unix = wall_now();
+  if (j.submission.files.empty()) {
+    std::string body;
+    try {
+      body = create_body(config.dialect, j.submission.endpoint, j.submission.body, {});
+    } catch (const std::exception& e) {
+      body_failed(j, e.what());
+      return;
+    }
+    send_create(j, std::move(body));
+    return;
+  }
+  // Reading and encoding files of up to 20 MB: on the thread pool.
+  struct Work {
+    uv_work_t req{};
+    Impl* self;
+    uint64_t handle;
+    std::shared_ptr<bool> alive;
+    Dialect dialect;
+    Endpoint endpoint;
+    nlohmann::json body;
+    std::vector<InlineFile> files;
+    std::string text;
+    std::string error;
   };
+  auto* w = new Work{{},
+                     this,
+                     j.handle,
+                     alive,
+                     config.dialect,
+                     j.submission.endpoint,
+                     j.submission.body,
+                     j.submission.files,
+                     {},
+                     {}};
+  w->req.data = w;
+  uv_queue_work(
+      loop.get(), &w->req,
+      [](uv_work_t* req) {
+        auto* w = static_cast<Work*>(req->data);
+        try {
+          w->text = create_body(w->dialect, w->endpoint, std::move(w->body), w->files);
+        } catch (const std::exception& e) {
+          w->error = e.what();
+        }
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<Work> w(static_cast<Work*>(req->data));
+        if (!*w->alive) return;
+        Job& j = w->self->job(w->handle);
+        if (!w->error.empty()) {
+          w->self->body_failed(j, w->error);
+          return;
+        }
+        w->self->send_create(j, std::move(w->text));
+      });
+}
 
-  net::EventLoop& loop;
-  ClientConfig config;
-  Progress* progress;
-  net::HttpClient http;
-  PollPlan plan;
-  Changed changed;
-  Counters counters;
-  std::mt19937_64 rng{std::random_device{}()};
-  std::map<uint64_t, Job> jobs;             // ordered by handle = submission order
-  std::unordered_set<std::string> adopted;  // remote ids already owned by a job
-  uint64_t next_handle = 1;
-  std::unordered_map<int, int> kind_counts;  // for "<kind>#<n>" names
-  std::deque<uint64_t> create_queue;
-  int creates_in_flight = 0;
-  int queries_in_flight = 0;
-  bool list_works = true;  // cleared when the list call does not answer for its ids
-  double last_round = 0;   // when the last poll round started
-  uv_timer_t* poll_timer;
-  uv_timer_t* kick_timer;  // runs work queued by calls from Lua on the next turn
-  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
-  std::unique_ptr<Fetcher> fetcher;
+// The body could not be built: an input file went away since it was
+// checked, or the dialect does not sell the model. Nothing was sent.
+void Client::Impl::body_failed(Job& j, const std::string& why) {
+  --creates_in_flight;
+  fail(j, {"InputUnreadable", j.info.name + ": " + why + "; nothing was sent", "", "", 0, false});
+  pump();
+}
 
-  Impl(net::EventLoop& l, ClientConfig c, Progress* p)
-      : loop(l), config(std::move(c)), progress(p), http(l), plan(config.time_scale) {
-    poll_timer = new uv_timer_t;
-    kick_timer = new uv_timer_t;
-    for (uv_timer_t* t : {poll_timer, kick_timer}) {
-      uv_timer_init(loop.get(), t);
-      t->data = this;
-    }
-    fetcher = std::make_unique<Fetcher>(loop, http, config, counters.downloads);
-  }
-
-  ~Impl() {
-    *alive = false;
-    for (uv_timer_t* t : {poll_timer, kick_timer}) {
-      uv_close(reinterpret_cast<uv_handle_t*>(t),
-               [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    }
-  }
-
-  double now() const { return static_cast<double>(uv_hrtime()) / 1e9; }
-
-  std::string base() const {
-    std::string b = config.base_url;
-    while (!b.empty() && b.back() == '/') b.pop_back();
-    return b;
-  }
-
-  net::HttpRequest api_request(const char* method, const std::string& path) const {
-    net::HttpRequest r;
-    r.method = method;
-    r.url = base() + path;
-    r.headers = {auth_header(config.dialect, config.key), "Content-Type: application/json",
-                 "Accept: application/json"};
-    return r;
-  }
-
-  Job& job(uint64_t handle) { return jobs.at(handle); }
-
-  // --- telling the world -----------------------------------------------------
-
-  ProgressRow row(const Job& j) const {
-    const TaskInfo& i = j.info;
-    ProgressRow r;
-    r.name = i.name;
-    r.task_id = i.id;
-    r.elapsed = now() - i.submitted_at;
-    r.credits = i.credits;
-    r.state = state_name(i.state);
-    if (i.downloading) r.state = "downloading";
-    if (i.clip) {
-      r.state = "done";
-      r.detail = i.clip->path;
-    } else if (j.timed_out && !i.failure) {
-      r.state = "timeout";
-    } else if (i.failure) {
-      r.state = i.failure->code == "Cancelled" ? "cancelled"
-                : i.failure->code == "Timeout" ? "timeout"
-                                               : "failed";
-      r.detail = i.failure->code + ": " + i.failure->message;
-    } else if (is_waiting(i.state)) {
-      const int ahead = ahead_of(j);
-      if (ahead > 0) r.detail = std::to_string(ahead) + " ahead";
-    } else if (i.state == TaskState::processing) {
-      const double left = plan.expected_run(j.video_seconds) - (now() - i.state_since);
-      if (left > 0) r.detail = "~" + std::to_string(static_cast<int>(left + 0.5)) + " s left";
-    }
-    return r;
-  }
-
-  void notify(Job& j) {
-    if (progress != nullptr) {
-      if (j.info.finished())
-        progress->finish(j.handle, row(j));
-      else
-        progress->update(j.handle, row(j));
-    }
-    if (changed) changed(j.handle);
-  }
-
-  void fail(Job& j, Failure f) {
-    if (j.info.finished()) return;
-    j.info.downloading = false;
-    j.info.state = TaskState::failed;
-    j.info.failure = std::move(f);
-    j.next_poll = 0;
-    notify(j);
-  }
-
-  // --- creating ----------------------------------------------------------------
-
-  void kick() {
-    uv_timer_start(
-        kick_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->pump(); }, 0, 0);
-  }
-
-  void pump() {
-    while (creates_in_flight < config.max_creates && !create_queue.empty()) {
-      const uint64_t handle = create_queue.front();
-      create_queue.pop_front();
-      start_create(job(handle));
-    }
-  }
-
-  void start_create(Job& j) {
-    ++creates_in_flight;
-    ++j.create_rounds;
-    if (j.sent_unix == 0) j.sent_unix = wall_now();
-    if (j.submission.files.empty()) {
-      std::string body;
-      try {
-        body = create_body(config.dialect, j.submission.endpoint, j.submission.body, {});
-      } catch (const std::exception& e) {
-        body_failed(j, e.what());
-        return;
-      }
-      send_create(j, std::move(body));
-      return;
-    }
-    // Reading and encoding files of up to 20 MB: on the thread pool.
-    struct Work {
-      uv_work_t req{};
-      Impl* self;
-      uint64_t handle;
-      std::shared_ptr<bool> alive;
-      Dialect dialect;
-      Endpoint endpoint;
-      nlohmann::json body;
-      std::vector<InlineFile> files;
-      std::string text;
-      std::string error;
-    };
-    auto* w = new Work{{},
-                       this,
-                       j.handle,
-                       alive,
-                       config.dialect,
-                       j.submission.endpoint,
-                       j.submission.body,
-                       j.submission.files,
-                       {},
-                       {}};
-    w->req.data = w;
-    uv_queue_work(
-        loop.get(), &w->req,
-        [](uv_work_t* req) {
-          auto* w = static_cast<Work*>(req->data);
-          try {
-            w->text = create_body(w->dialect, w->endpoint, std::move(w->body), w->files);
-          } catch (const std::exception& e) {
-            w->error = e.what();
-          }
-        },
-        [](uv_work_t* req, int) {
-          std::unique_ptr<Work> w(static_cast<Work*>(req->data));
-          if (!*w->alive) return;
-          Job& j = w->self->job(w->handle);
-          if (!w->error.empty()) {
-            w->self->body_failed(j, w->error);
-            return;
-          }
-          w->self->send_create(j, std::move(w->text));
-        });
-  }
-
-  // The body could not be built: an input file went away since it was
-  // checked, or the dialect does not sell the model. Nothing was sent.
-  void body_failed(Job& j, const std::string& why) {
+void Client::Impl::send_create(Job& j, std::string body) {
+  net::HttpRequest r = api_request("POST", create_path(config.dialect, j.submission.endpoint));
+  r.body = std::move(body);
+  r.timeout = 120;           // a 20 MB body on a slow uplink
+  r.retry.max_attempts = 6;  // only unsent requests and 429s are repeated
+  const uint64_t handle = j.handle;
+  http.send(std::move(r), [this, handle](net::HttpResponse&& res) {
     --creates_in_flight;
-    fail(j, {"InputUnreadable", j.info.name + ": " + why + "; nothing was sent", "", "", 0, false});
+    counters.creates += res.attempts;
+    on_create_answer(job(handle), std::move(res));
     pump();
-  }
+  });
+}
 
-  void send_create(Job& j, std::string body) {
-    net::HttpRequest r = api_request("POST", create_path(config.dialect, j.submission.endpoint));
-    r.body = std::move(body);
-    r.timeout = 120;           // a 20 MB body on a slow uplink
-    r.retry.max_attempts = 6;  // only unsent requests and 429s are repeated
-    const uint64_t handle = j.handle;
-    http.send(std::move(r), [this, handle](net::HttpResponse&& res) {
-      --creates_in_flight;
-      counters.creates += res.attempts;
-      on_create_answer(job(handle), std::move(res));
-      pump();
-    });
+void Client::Impl::on_create_answer(Job& j, net::HttpResponse&& res) {
+  if (res.cancelled) return;
+  if (res.ok()) {
+    try {
+      adopt(j, parse_task(config.dialect, res.body));
+    } catch (const WireError& e) {
+      lost_answer(j, std::string("its answer could not be read (") + e.what() + ")");
+    }
+    return;
   }
+  const bool answered = res.error.empty() && res.status != 0;
+  if (answered && res.status == 429) {
+    // 429 is a refusal before any effect (retry.hpp); the client already
+    // waited as told. Try again later, a bounded number of times.
+    retry_create(j, parse_failure(config.dialect, res.status, res.body));
+    return;
+  }
+  if (answered && res.status >= 400 && res.status < 500 && res.status != 408) {
+    const ApiFailure f = parse_failure(config.dialect, res.status, res.body);
+    std::string message = "vidu refused the " + kind_label(j) + " request: " + f.message;
+    if (res.status == 401) message += " (check VIDU_API_KEY or --key-file)";
+    fail(j, {f.code, message, "", "", res.status, false});
+    return;
+  }
+  const std::string what =
+      answered ? "the server answered HTTP " + std::to_string(res.status) : res.error;
+  if (!res.request_sent) {
+    retry_create(j, {0, "Unreachable", what, ""});
+    return;
+  }
+  lost_answer(j, what);
+}
 
-  void on_create_answer(Job& j, net::HttpResponse&& res) {
+std::string Client::Impl::kind_label(const Job& j) const {
+  return std::string(kind_name(*j.info.endpoint)) + " \"" + j.info.name + "\"";
+}
+
+void Client::Impl::retry_create(Job& j, const ApiFailure& why) {
+  if (j.create_rounds >= kMaxCreateRounds) {
+    fail(j, {why.code.empty() ? "CreateFailed" : why.code,
+             kind_label(j) + " could not be created after " + std::to_string(j.create_rounds) +
+                 " attempts (" + why.message + "); no task was created, so nothing was paid",
+             "", "", why.http_status, true});
+    return;
+  }
+  const double delay = std::min(30.0, 0.5 * (1 << j.create_rounds)) / config.time_scale;
+  const uint64_t handle = j.handle;
+  after(delay, [this, handle] {
+    create_queue.push_back(handle);
+    pump();
+  });
+}
+
+// The create may or may not have made a task. Official: look for the tag
+// among recent tasks before sending it again. Vtrix cannot be asked.
+void Client::Impl::lost_answer(Job& j, const std::string& what) {
+  if (config.dialect == Dialect::vtrix) {
+    fail(j, {"CreateUnconfirmed",
+             kind_label(j) + ": the create request may have reached Vtrix but " + what +
+                 "; Vtrix cannot look tasks up, so reel does not send it again (that could pay "
+                 "twice): check the Vtrix console before running it again",
+             "", "", 0, false});
+    return;
+  }
+  const uint64_t handle = j.handle;
+  // A short pause so that a task created just now shows in the list.
+  after(1.0 / config.time_scale, [this, handle, what] { lookup(job(handle), "", 0, what); });
+}
+
+void Client::Impl::lookup(Job& j, const std::string& token, int page, const std::string& what) {
+  net::HttpRequest r = api_request("GET", recent_tasks_path(j.sent_unix - 600, token));
+  const uint64_t handle = j.handle;
+  http.send(std::move(r), [this, handle, page, what](net::HttpResponse&& res) {
+    counters.other += res.attempts;
     if (res.cancelled) return;
-    if (res.ok()) {
-      try {
-        adopt(j, parse_task(config.dialect, res.body));
-      } catch (const WireError& e) {
-        lost_answer(j, std::string("its answer could not be read (") + e.what() + ")");
-      }
-      return;
-    }
-    const bool answered = res.error.empty() && res.status != 0;
-    if (answered && res.status == 429) {
-      // 429 is a refusal before any effect (retry.hpp); the client already
-      // waited as told. Try again later, a bounded number of times.
-      retry_create(j, parse_failure(config.dialect, res.status, res.body));
-      return;
-    }
-    if (answered && res.status >= 400 && res.status < 500 && res.status != 408) {
-      const ApiFailure f = parse_failure(config.dialect, res.status, res.body);
-      std::string message = "vidu refused the " + kind_label(j) + " request: " + f.message;
-      if (res.status == 401) message += " (check VIDU_API_KEY or --key-file)";
-      fail(j, {f.code, message, "", "", res.status, false});
-      return;
-    }
-    const std::string what =
-        answered ? "the server answered HTTP " + std::to_string(res.status) : res.error;
-    if (!res.request_sent) {
-      retry_create(j, {0, "Unreachable", what, ""});
-      return;
-    }
-    lost_answer(j, what);
-  }
-
-  std::string kind_label(const Job& j) const {
-    return std::string(kind_name(*j.info.endpoint)) + " \"" + j.info.name + "\"";
-  }
-
-  void retry_create(Job& j, const ApiFailure& why) {
-    if (j.create_rounds >= kMaxCreateRounds) {
-      fail(j, {why.code.empty() ? "CreateFailed" : why.code,
-               kind_label(j) + " could not be created after " + std::to_string(j.create_rounds) +
-                   " attempts (" + why.message + "); no task was created, so nothing was paid",
-               "", "", why.http_status, true});
-      return;
-    }
-    const double delay = std::min(30.0, 0.5 * (1 << j.create_rounds)) / config.time_scale;
-    const uint64_t handle = j.handle;
-    after(delay, [this, handle] {
-      create_queue.push_back(handle);
-      pump();
-    });
-  }
-
-  // The create may or may not have made a task. Official: look for the tag
-  // among recent tasks before sending it again. Vtrix cannot be asked.
-  void lost_answer(Job& j, const std::string& what) {
-    if (config.dialect == Dialect::vtrix) {
+    Job& j = job(handle);
+    if (!res.ok()) {
       fail(j, {"CreateUnconfirmed",
-               kind_label(j) + ": the create request may have reached Vtrix but " + what +
-                   "; Vtrix cannot look tasks up, so reel does not send it again (that could pay "
-                   "twice): check the Vtrix console before running it again",
+               kind_label(j) + ": the create request may have reached Vidu but " + what +
+                   ", and looking for the task failed too (" + describe(res) +
+                   "); reel does not send it again: look for payload \"" + j.tag +
+                   "\" with reel tasks or the Vidu console",
+               "", "", res.status, false});
+      return;
+    }
+    TaskPage found;
+    try {
+      found = parse_task_list(res.body);
+    } catch (const WireError& e) {
+      fail(j, {"CreateUnconfirmed",
+               kind_label(j) +
+                   ": the create answer was lost and the task list could not be "
+                   "read (" +
+                   e.what() + "); reel does not send it again",
                "", "", 0, false});
       return;
     }
-    const uint64_t handle = j.handle;
-    // A short pause so that a task created just now shows in the list.
-    after(1.0 / config.time_scale, [this, handle, what] { lookup(job(handle), "", 0, what); });
-  }
-
-  void lookup(Job& j, const std::string& token, int page, const std::string& what) {
-    net::HttpRequest r = api_request("GET", recent_tasks_path(j.sent_unix - 600, token));
-    const uint64_t handle = j.handle;
-    http.send(std::move(r), [this, handle, page, what](net::HttpResponse&& res) {
-      counters.other += res.attempts;
-      if (res.cancelled) return;
-      Job& j = job(handle);
-      if (!res.ok()) {
-        fail(j, {"CreateUnconfirmed",
-                 kind_label(j) + ": the create request may have reached Vidu but " + what +
-                     ", and looking for the task failed too (" + describe(res) +
-                     "); reel does not send it again: look for payload \"" + j.tag +
-                     "\" with reel tasks or the Vidu console",
-                 "", "", res.status, false});
+    for (RemoteTask& t : found.tasks) {
+      if (t.payload == j.tag && adopted.count(t.id) == 0) {
+        adopt(j, std::move(t));
         return;
       }
-      TaskPage found;
-      try {
-        found = parse_task_list(res.body);
-      } catch (const WireError& e) {
-        fail(j, {"CreateUnconfirmed",
-                 kind_label(j) +
-                     ": the create answer was lost and the task list could not be "
-                     "read (" +
-                     e.what() + "); reel does not send it again",
-                 "", "", 0, false});
-        return;
-      }
-      for (RemoteTask& t : found.tasks) {
-        if (t.payload == j.tag && adopted.count(t.id) == 0) {
-          adopt(j, std::move(t));
-          return;
-        }
-      }
-      if (!found.next_page_token.empty() && page + 1 < kMaxLookupPages) {
-        lookup(j, found.next_page_token, page + 1, what);
-        return;
-      }
-      retry_create(j, {0, "CreateLost", what, ""});  // provably not created
-    });
-  }
-
-  static std::string describe(const net::HttpResponse& res) {
-    return res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error;
-  }
-
-  void adopt(Job& j, RemoteTask remote) {
-    if (remote.id.empty()) {
-      lost_answer(j, "its answer had no task id");
+    }
+    if (!found.next_page_token.empty() && page + 1 < kMaxLookupPages) {
+      lookup(j, found.next_page_token, page + 1, what);
       return;
     }
-    j.info.id = remote.id;
-    adopted.insert(remote.id);
-    j.submission.body = nlohmann::json();  // the inline files may be megabytes
-    j.submission.files.clear();
-    j.info.state_since = now();
-    apply(j, std::move(remote));
-    if (!j.info.finished()) schedule(j, plan.first_delay());
-    if (j.info.cancel_requested) send_cancel(j);
+    retry_create(j, {0, "CreateLost", what, ""});  // provably not created
+  });
+}
+
+std::string Client::Impl::describe(const net::HttpResponse& res) {
+  return res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error;
+}
+
+void Client::Impl::adopt(Job& j, RemoteTask remote) {
+  if (remote.id.empty()) {
+    lost_answer(j, "its answer had no task id");
+    return;
   }
+  j.info.id = remote.id;
+  adopted.insert(remote.id);
+  j.submission.body = nlohmann::json();  // the inline files may be megabytes
+  j.submission.files.clear();
+  j.info.state_since = now();
+  apply(j, std::move(remote));
+  if (!j.info.finished()) schedule(j, plan.first_delay());
+  if (j.info.cancel_requested) send_cancel(j);
+}
 
-  // --- following -------------------------------------------------------------
-
-  int ahead_of(const Job& j) const {
-    int n = 0;
-    for (const auto& [handle, other] : jobs) {
-      if (handle >= j.handle) break;
-      if (is_waiting(other.info.state) && !other.info.finished()) ++n;
-    }
-    return n;
-  }
-
-  void apply(Job& j, RemoteTask remote) {
-    TaskInfo& i = j.info;
-    if (remote.credits) i.credits = remote.credits;
-    const double t = now();
-    if (remote.state != i.state) {
-      const double spent = t - i.state_since;
-      if (is_waiting(i.state)) i.queued_for += spent;
-      if (i.state == TaskState::processing) i.processing_for += spent;
-      if (remote.state == TaskState::processing && !j.seen_processing) {
-        j.seen_processing = true;
-        int running = 0;
-        for (const auto& [h, o] : jobs) running += o.info.state == TaskState::processing ? 1 : 0;
-        plan.observe_running(running + 1);
-      }
-      if (remote.state == TaskState::success && i.state == TaskState::processing)
-        plan.observe_run(i.processing_for, j.video_seconds);
-      const bool left_queue = is_waiting(i.state) && !is_waiting(remote.state);
-      i.state = remote.state;
-      i.state_since = t;
-      if (left_queue) unpark();
-    }
-    i.err_code = remote.err_code;
-    j.last = std::move(remote);
-    if (i.state == TaskState::failed) {
-      const bool cancelled = i.err_code == "UserCancelled";
-      const std::string why = j.last.err_message.empty() ? "" : " (" + j.last.err_message + ")";
-      Failure f{
-          cancelled ? "Cancelled" : "TaskFailed",
-          "task " + i.id + " (" + i.name + ") " +
-              (cancelled ? "was cancelled"
-                         : "failed remotely with " +
-                               (i.err_code.empty() ? std::string("no error code") : i.err_code)) +
-              why + (cancelled ? "" : "; its credits are refunded by Vidu"),
-          "",
-          i.err_code,
-          0,
-          false};
-      fail(j, std::move(f));
-      return;
-    }
-    if (i.state == TaskState::success) {
-      start_download(j);
-      return;
-    }
-    notify(j);
-  }
-
-  PollFacts facts_of(const Job& j, int ahead) const {
-    PollFacts facts;
-    facts.processing = j.info.state == TaskState::processing;
-    facts.since = now() - j.info.state_since;
-    facts.ahead = ahead;
-    facts.video_seconds = j.video_seconds;
-    return facts;
-  }
-
-  // A task left the queue: parked tasks that are now near its front are
-  // looked at on their normal schedule again. One pass counts positions.
-  void unpark() {
-    int ahead = 0;
-    for (auto& [h, j] : jobs) {
-      if (!is_waiting(j.info.state) || j.info.finished()) continue;
-      if (j.parked && ahead < plan.park_depth() && !j.poll_in_flight) {
-        j.parked = false;
-        schedule(j, plan.delay(facts_of(j, ahead)));
-      }
-      ++ahead;
-    }
-  }
-
-  void schedule(Job& j, double delay) {
-    j.poll_interval = delay;
-    j.next_poll = now() + delay;
-    arm();
-  }
-
-  // One timer for all tasks: set for the earliest due one, but no sooner
-  // than the round gap after the last round (PollPlan::round_gap).
-  void arm() {
-    double earliest = 0;
-    int processing = 0;
-    double video_seconds = 0;
-    for (const auto& [h, j] : jobs) {
-      if (j.info.state == TaskState::processing && !j.info.finished()) {
-        ++processing;
-        video_seconds += j.video_seconds;
-      }
-      if (j.next_poll <= 0 || j.poll_in_flight) continue;
-      if (earliest == 0 || j.next_poll < earliest) earliest = j.next_poll;
-    }
-    if (earliest != 0 && processing > 0)
-      earliest =
-          std::max(earliest, last_round + plan.round_gap(processing, video_seconds / processing));
-    // Per-task queries wait for a free slot; a finishing query re-arms.
-    const bool queries_only = config.dialect != Dialect::vidu || !list_works;
-    if (earliest == 0 || (queries_only && queries_in_flight >= kMaxQueriesInFlight)) {
-      uv_timer_stop(poll_timer);
-      return;
-    }
-    const double wait = std::max(0.0, earliest - now());
-    uv_update_time(loop.get());
-    uv_timer_start(
-        poll_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->poll_round(); },
-        static_cast<uint64_t>(wait * 1000 + 0.999), 0);
-  }
-
-  void poll_round() {
-    const double t = now() + 0.002;
-    std::vector<Job*> due;
-    for (auto& [h, j] : jobs) {
-      if (j.next_poll <= 0 || j.poll_in_flight) continue;
-      // With a list call, tasks due within half their interval ride along.
-      const double slack =
-          config.dialect == Dialect::vidu && list_works ? 0.5 * j.poll_interval : 0;
-      if (j.next_poll <= t + slack) due.push_back(&j);
-    }
-    std::sort(due.begin(), due.end(),
-              [](const Job* a, const Job* b) { return a->next_poll < b->next_poll; });
-    // Only the ones actually due start a round; the others just ride along.
-    if (due.empty() || due.front()->next_poll > t) {
-      arm();
-      return;
-    }
-    last_round = now();
-    if (config.dialect == Dialect::vidu && list_works && due.size() > 1) {
-      for (size_t i = 0; i < due.size(); i += kListBatch) {
-        std::vector<Job*> batch(due.begin() + i,
-                                due.begin() + std::min(due.size(), i + kListBatch));
-        list_call(batch);
-      }
-    } else {
-      for (Job* j : due) {
-        if (j->next_poll > t) break;
-        if (queries_in_flight >= kMaxQueriesInFlight) break;
-        query(*j);
-      }
-    }
-    arm();
-  }
-
-  void begin_poll(Job& j) {
-    j.poll_in_flight = true;
-    j.next_poll = 0;
-  }
-
-  void after_poll(Job& j, bool ok) {
-    j.poll_in_flight = false;
-    if (j.info.finished() || is_terminal(j.info.state)) return;
-    if (!ok && ++j.poll_failures >= kMaxPollFailures) {
-      fail(j, {"PollFailed",
-               "task " + j.info.id + " (" + j.info.name +
-                   ") could not be followed: " + std::to_string(j.poll_failures) +
-                   " looks in a row failed; it may still finish remotely: vidu.task(\"" +
-                   j.info.id + "\"):wait() picks it up again",
-               "", "", 0, true});
-      return;
-    }
-    if (ok) j.poll_failures = 0;
-    const int ahead = ahead_of(j);
-    if (ok && is_waiting(j.info.state) && ahead >= plan.park_depth()) {
-      j.parked = true;
-      schedule(j, plan.park_delay());
-      return;
-    }
-    j.parked = false;
-    double delay = plan.delay(facts_of(j, ahead));
-    if (!ok)
-      delay = std::max(
-          delay, std::min(30.0, 1.0 * (1 << std::min(j.poll_failures, 5))) / config.time_scale);
-    schedule(j, delay);
-  }
-
-  void list_call(const std::vector<Job*>& batch) {
-    std::vector<std::string> ids;
-    std::vector<uint64_t> handles;
-    for (Job* j : batch) {
-      begin_poll(*j);
-      ids.push_back(j->info.id);
-      handles.push_back(j->handle);
-    }
-    http.send(api_request("GET", list_path(ids)), [this, handles](net::HttpResponse&& res) {
-      counters.lists += res.attempts;
-      if (res.cancelled) return;
-      std::optional<TaskPage> page;
-      if (res.ok()) {
-        try {
-          page = parse_task_list(res.body);
-        } catch (const WireError&) {
-        }
-      }
-      std::unordered_map<std::string, RemoteTask*> by_id;
-      if (page)
-        for (RemoteTask& t : page->tasks) by_id[t.id] = &t;
-      size_t missing = 0;
-      for (uint64_t h : handles) {
-        Job& j = job(h);
-        auto it = by_id.find(j.info.id);
-        if (it == by_id.end()) {
-          ++missing;
-          continue;
-        }
-        j.poll_in_flight = false;
-        apply(j, std::move(*it->second));
-        after_poll(j, true);
-      }
-      if (missing == 0) return;
-      // Q14: a list answer without our tasks means this server reads the
-      // query differently; ask one task at a time from now on.
-      if (page || (res.status >= 400 && res.status < 500)) list_works = false;
-      for (uint64_t h : handles) {
-        Job& j = job(h);
-        if (!j.poll_in_flight) continue;
-        if (!list_works) {
-          j.poll_in_flight = false;
-          query(j);
-        } else {
-          after_poll(j, false);
-        }
-      }
-    });
-  }
-
-  void query(Job& j) {
-    begin_poll(j);
-    ++queries_in_flight;
-    const uint64_t handle = j.handle;
-    http.send(api_request("GET", task_path(config.dialect, j.info.id)),
-              [this, handle](net::HttpResponse&& res) {
-                --queries_in_flight;
-                counters.queries += res.attempts;
-                if (res.cancelled) return;
-                Job& j = job(handle);
-                on_query_answer(j, res);
-                arm();
-              });
-  }
-
-  void on_query_answer(Job& j, const net::HttpResponse& res) {
-    if (res.ok()) {
-      try {
-        RemoteTask remote = parse_task(config.dialect, res.body);
-        j.poll_in_flight = false;
-        apply(j, std::move(remote));
-        after_poll(j, true);
-        return;
-      } catch (const WireError&) {
-      }
-    } else if (res.status == 401 || res.status == 403 || res.status == 404) {
-      j.poll_in_flight = false;
+void Client::Impl::send_cancel(Job& j) {
+  auto path = cancel_path(config.dialect, j.info.id);
+  auto waiters = std::move(j.cancel_waiters);
+  j.cancel_waiters.clear();
+  net::HttpRequest r = api_request("POST", *path);
+  r.body = nlohmann::json{{"id", j.info.id}}.dump();  // the documented example sends it too
+  const uint64_t handle = j.handle;
+  http.send(std::move(r), [this, handle, waiters](net::HttpResponse&& res) {
+    counters.other += res.attempts;
+    if (res.cancelled) return;
+    Job& j = job(handle);
+    std::optional<Failure> refusal;
+    if (!res.ok()) {
       const ApiFailure f = parse_failure(config.dialect, res.status, res.body);
-      fail(j, {f.code, "task " + j.info.id + " cannot be queried: " + f.message, "", "", res.status,
-               false});
-      return;
+      refusal = Failure{f.code,
+                        "vidu refused to cancel task " + j.info.id + " (" + j.info.name +
+                            "): " + (res.error.empty() ? f.message : res.error),
+                        "",
+                        "",
+                        res.status,
+                        !res.error.empty()};
+    } else if (!j.info.finished() && !j.poll_in_flight) {
+      query(j);  // Q15: confirm the cancel by the task's state
     }
-    after_poll(j, false);
-  }
-
-  // --- results -----------------------------------------------------------------
-
-  void start_download(Job& j) {
-    j.info.downloading = true;
-    j.next_poll = 0;
-    notify(j);
-    FetchJob f;
-    f.task_id = j.info.id;
-    f.name = j.info.name;
-    f.creations = j.last.creations;
-    f.expected_duration = j.submission.expected_duration;
-    f.credits = j.info.credits.value_or(0);
-    const uint64_t handle = j.handle;
-    fetcher->fetch(
-        std::move(f),
-        // The result URL expired: ask the task for a fresh one.
-        [this, handle](std::function<void(std::optional<std::vector<Creation>>)> got) {
-          Job& j = job(handle);
-          http.send(api_request("GET", task_path(config.dialect, j.info.id)),
-                    [this, got](net::HttpResponse&& res) {
-                      counters.queries += res.attempts;
-                      if (res.cancelled) return;
-                      try {
-                        if (res.ok()) return got(parse_task(config.dialect, res.body).creations);
-                      } catch (const WireError&) {
-                      }
-                      got(std::nullopt);
-                    });
-        },
-        [this, handle](std::optional<Clip> clip, std::optional<Failure> failure) {
-          Job& j = job(handle);
-          j.info.downloading = false;
-          if (failure) {
-            fail(j, std::move(*failure));
-            return;
-          }
-          j.info.clip = std::move(clip);
-          notify(j);
-        });
-  }
-
-  // --- small things ------------------------------------------------------------
-
-  // A one-off callback that is dropped if the client goes first.
-  void after(double seconds, std::function<void()> fn) {
-    std::weak_ptr<bool> weak = alive;
-    loop.after(static_cast<uint64_t>(seconds * 1000), [weak, fn = std::move(fn)] {
-      if (auto a = weak.lock(); a && *a) fn();
-    });
-  }
-
-  void send_cancel(Job& j) {
-    auto path = cancel_path(config.dialect, j.info.id);
-    auto waiters = std::move(j.cancel_waiters);
-    j.cancel_waiters.clear();
-    net::HttpRequest r = api_request("POST", *path);
-    r.body = nlohmann::json{{"id", j.info.id}}.dump();  // the documented example sends it too
-    const uint64_t handle = j.handle;
-    http.send(std::move(r), [this, handle, waiters](net::HttpResponse&& res) {
-      counters.other += res.attempts;
-      if (res.cancelled) return;
-      Job& j = job(handle);
-      std::optional<Failure> refusal;
-      if (!res.ok()) {
-        const ApiFailure f = parse_failure(config.dialect, res.status, res.body);
-        refusal = Failure{f.code,
-                          "vidu refused to cancel task " + j.info.id + " (" + j.info.name +
-                              "): " + (res.error.empty() ? f.message : res.error),
-                          "",
-                          "",
-                          res.status,
-                          !res.error.empty()};
-      } else if (!j.info.finished() && !j.poll_in_flight) {
-        query(j);  // Q15: confirm the cancel by the task's state
-      }
-      for (const auto& w : waiters) w(refusal);
-    });
-  }
-};
+    for (const auto& w : waiters) w(refusal);
+  });
+}
 
 Client::Client(net::EventLoop& loop, ClientConfig config, Progress* progress)
     : impl_(std::make_unique<Impl>(loop, std::move(config), progress)) {}
