@@ -423,6 +423,10 @@ uint64_t Client::submit(Submission s) {
 
 uint64_t Client::attach(const std::string& remote_id) {
   Impl& m = *impl_;
+  // A task this client already follows (or has fetched) is the same Task;
+  // one that failed locally (a download, a poll) is followed afresh.
+  for (const auto& [handle, j] : m.jobs)
+    if (j.info.id == remote_id && (!j.info.finished() || j.info.clip)) return handle;
   const uint64_t handle = m.next_handle++;
   Impl::Job& j = m.jobs[handle];
   j.handle = handle;

@@ -115,7 +115,8 @@ class Client {
 
   // Returns at once; the create request is sent from the loop.
   uint64_t submit(Submission submission);
-  // Follows an existing remote task (vidu.task(ID)).
+  // Follows an existing remote task (vidu.task(ID)); the handle of the task
+  // already followed under that id, unless that one failed here.
   uint64_t attach(const std::string& remote_id);
   const TaskInfo& task(uint64_t handle) const;  // handle from submit/attach
 
