@@ -467,6 +467,14 @@ void Client::cancel(uint64_t handle, std::function<void(std::optional<Failure>)>
                  "", "", 0, false});
     return;
   }
+  // vidu-api.md Q15: the API refuses to cancel a task that has started.
+  if (j.info.state == TaskState::processing || j.info.state == TaskState::success) {
+    done(Failure{"NotCancellable",
+                 who + " is " + state_name(j.info.state) +
+                     "; Vidu cancels only tasks that have not started (created or queueing)",
+                 "", "", 0, false});
+    return;
+  }
   j.info.cancel_requested = true;
   j.cancel_waiters.push_back(std::move(done));
   if (!j.info.id.empty()) m.send_cancel(j);

@@ -126,7 +126,7 @@ class Client {
 
   // POST .../cancel, then a query to confirm; `done` gets nothing on success
   // or the refusal. Before the task exists remotely, the cancel is sent as
-  // soon as it does.
+  // soon as it does; a task that has started is refused here (Q15).
   void cancel(uint64_t handle, std::function<void(std::optional<Failure>)> done);
 
   void credits(std::function<void(std::optional<Balance>, std::optional<Failure>)> done);
