@@ -394,9 +394,8 @@ void Client::on_change(Changed fn) {
 
 uint64_t Client::submit(Submission s) {
   Impl& m = *impl_;
-  const uint64_t handle = m.next_handle++;
-  Impl::Job& j = m.jobs[handle];
-  j.handle = handle;
+  Impl::Job& j = m.add_job();
+  const uint64_t handle = j.handle;
   TaskInfo& i = j.info;
   i.endpoint = s.endpoint;
   i.model = s.body.value("model", "");
@@ -425,11 +424,10 @@ uint64_t Client::attach(const std::string& remote_id) {
   Impl& m = *impl_;
   // A task this client already follows (or has fetched) is the same Task;
   // one that failed locally (a download, a poll) is followed afresh.
-  for (const auto& [handle, j] : m.jobs)
-    if (j.info.id == remote_id && (!j.info.finished() || j.info.clip)) return handle;
-  const uint64_t handle = m.next_handle++;
-  Impl::Job& j = m.jobs[handle];
-  j.handle = handle;
+  for (const Impl::Job& j : m.jobs)
+    if (j.info.id == remote_id && (!j.info.finished() || j.info.clip)) return j.handle;
+  Impl::Job& j = m.add_job();
+  const uint64_t handle = j.handle;
   j.info.id = remote_id;
   j.info.name = "task " + remote_id;
   j.info.state = TaskState::created;
@@ -440,7 +438,7 @@ uint64_t Client::attach(const std::string& remote_id) {
 }
 
 const TaskInfo& Client::task(uint64_t handle) const {
-  return impl_->jobs.at(handle).info;
+  return impl_->job(handle).info;
 }
 
 void Client::mark_timed_out(uint64_t handle, const Failure& why) {

@@ -59,15 +59,16 @@ struct Client::Impl {
   Changed changed;
   Counters counters;
   std::mt19937_64 rng{std::random_device{}()};
-  std::map<uint64_t, Job> jobs;             // ordered by handle = submission order
+  std::deque<Job> jobs;  // jobs[handle - 1]: in submission order, never moved
   std::unordered_set<std::string> adopted;  // remote ids already owned by a job
-  uint64_t next_handle = 1;
   std::unordered_map<int, int> kind_counts;  // for "<kind>#<n>" names
   std::deque<uint64_t> create_queue;
   int creates_in_flight = 0;
   int queries_in_flight = 0;
   bool list_works = true;  // cleared when the list call does not answer for its ids
   double last_round = 0;   // when the last poll round started
+  double gap = 0;          // PollPlan::round_gap as of the last arm()
+  double timer_at = 0;     // when the poll timer fires; 0: stopped
   uv_timer_t* poll_timer;
   uv_timer_t* kick_timer;  // runs work queued by calls from Lua on the next turn
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -77,7 +78,12 @@ struct Client::Impl {
   ~Impl();
 
   double now() const { return static_cast<double>(uv_hrtime()) / 1e9; }
-  Job& job(uint64_t handle) { return jobs.at(handle); }
+  Job& job(uint64_t handle) { return jobs.at(handle - 1); }
+  Job& add_job() {
+    Job& j = jobs.emplace_back();
+    j.handle = jobs.size();
+    return j;
+  }
 
   // --- telling the world (client.cpp) ------------------------------------------
   std::string base() const;
@@ -115,12 +121,15 @@ struct Client::Impl {
   // looked at on their normal schedule again. One pass counts positions.
   void unpark();
   void schedule(Job& j, double delay);
+  void start_timer(double at);
+  std::unordered_map<uint64_t, int> positions() const;
   // One timer for all tasks: set for the earliest due one, but no sooner
   // than the round gap after the last round (PollPlan::round_gap).
   void arm();
   void poll_round();
   void begin_poll(Job& j);
-  void after_poll(Job& j, bool ok);
+  // `ahead`: the task's place in the queue when the caller knows it (-1: count).
+  void after_poll(Job& j, bool ok, int ahead = -1);
   void list_call(const std::vector<Job*>& batch);
   void query(Job& j);
   void on_query_answer(Job& j, const net::HttpResponse& res);

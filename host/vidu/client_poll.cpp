@@ -17,8 +17,8 @@ constexpr int kMaxQueriesInFlight = 16;
 
 int Client::Impl::ahead_of(const Job& j) const {
   int n = 0;
-  for (const auto& [handle, other] : jobs) {
-    if (handle >= j.handle) break;
+  for (const Job& other : jobs) {
+    if (other.handle >= j.handle) break;
     if (is_waiting(other.info.state) && !other.info.finished()) ++n;
   }
   return n;
@@ -35,7 +35,7 @@ void Client::Impl::apply(Job& j, RemoteTask remote) {
     if (remote.state == TaskState::processing && !j.seen_processing) {
       j.seen_processing = true;
       int running = 0;
-      for (const auto& [h, o] : jobs) running += o.info.state == TaskState::processing ? 1 : 0;
+      for (const Job& o : jobs) running += o.info.state == TaskState::processing ? 1 : 0;
       plan.observe_running(running + 1);
     }
     if (remote.state == TaskState::success && i.state == TaskState::processing)
@@ -84,7 +84,7 @@ PollFacts Client::Impl::facts_of(const Job& j, int ahead) const {
 // looked at on their normal schedule again. One pass counts positions.
 void Client::Impl::unpark() {
   int ahead = 0;
-  for (auto& [h, j] : jobs) {
+  for (Job& j : jobs) {
     if (!is_waiting(j.info.state) || j.info.finished()) continue;
     if (j.parked && ahead < plan.park_depth() && !j.poll_in_flight) {
       j.parked = false;
@@ -97,7 +97,18 @@ void Client::Impl::unpark() {
 void Client::Impl::schedule(Job& j, double delay) {
   j.poll_interval = delay;
   j.next_poll = now() + delay;
-  arm();
+  // Sooner than the timer is set for: bring it forward (no scan needed).
+  if (timer_at == 0 || j.next_poll < timer_at) start_timer(j.next_poll);
+}
+
+void Client::Impl::start_timer(double at) {
+  if (gap > 0) at = std::max(at, last_round + gap);
+  timer_at = at;
+  const double wait = std::max(0.0, at - now());
+  uv_update_time(loop.get());
+  uv_timer_start(
+      poll_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->poll_round(); },
+      static_cast<uint64_t>(wait * 1000 + 0.999), 0);
 }
 
 // One timer for all tasks: set for the earliest due one, but no sooner
@@ -106,7 +117,7 @@ void Client::Impl::arm() {
   double earliest = 0;
   int processing = 0;
   double video_seconds = 0;
-  for (const auto& [h, j] : jobs) {
+  for (const Job& j : jobs) {
     if (j.info.state == TaskState::processing && !j.info.finished()) {
       ++processing;
       video_seconds += j.video_seconds;
@@ -114,47 +125,62 @@ void Client::Impl::arm() {
     if (j.next_poll <= 0 || j.poll_in_flight) continue;
     if (earliest == 0 || j.next_poll < earliest) earliest = j.next_poll;
   }
-  if (earliest != 0 && processing > 0)
-    earliest =
-        std::max(earliest, last_round + plan.round_gap(processing, video_seconds / processing));
+  gap = processing > 0 ? plan.round_gap(processing, video_seconds / processing) : 0;
   // Per-task queries wait for a free slot; a finishing query re-arms.
   const bool queries_only = config.dialect != Dialect::vidu || !list_works;
   if (earliest == 0 || (queries_only && queries_in_flight >= kMaxQueriesInFlight)) {
     uv_timer_stop(poll_timer);
+    timer_at = 0;
     return;
   }
-  const double wait = std::max(0.0, earliest - now());
-  uv_update_time(loop.get());
-  uv_timer_start(
-      poll_timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->poll_round(); },
-      static_cast<uint64_t>(wait * 1000 + 0.999), 0);
+  start_timer(earliest);
+}
+
+// Where each waiting task stands in this client's queue, in one pass.
+std::unordered_map<uint64_t, int> Client::Impl::positions() const {
+  std::unordered_map<uint64_t, int> out;
+  int ahead = 0;
+  for (const Job& j : jobs) {
+    if (!is_waiting(j.info.state) || j.info.finished()) continue;
+    out[j.handle] = ahead++;
+  }
+  return out;
 }
 
 void Client::Impl::poll_round() {
+  timer_at = 0;
   const double t = now() + 0.002;
   std::vector<Job*> due;
-  for (auto& [h, j] : jobs) {
+  std::vector<Job*> early;  // scheduled, not yet due, not parked
+  for (Job& j : jobs) {
     if (j.next_poll <= 0 || j.poll_in_flight) continue;
-    // With a list call, tasks due within half their interval ride along.
-    const double slack = config.dialect == Dialect::vidu && list_works ? 0.5 * j.poll_interval : 0;
-    if (j.next_poll <= t + slack) due.push_back(&j);
+    if (j.next_poll <= t)
+      due.push_back(&j);
+    else if (!j.parked)
+      early.push_back(&j);
   }
-  std::sort(due.begin(), due.end(),
-            [](const Job* a, const Job* b) { return a->next_poll < b->next_poll; });
-  // Only the ones actually due start a round; the others just ride along.
-  if (due.empty() || due.front()->next_poll > t) {
+  if (due.empty()) {
     arm();
     return;
   }
   last_round = now();
-  if (config.dialect == Dialect::vidu && list_works && due.size() > 1) {
+  const auto sooner = [](const Job* a, const Job* b) { return a->next_poll < b->next_poll; };
+  std::sort(due.begin(), due.end(), sooner);
+  if (config.dialect == Dialect::vidu && list_works) {
+    // A list call costs the same for 2 tasks as for 100: the last batch is
+    // filled up with the tasks due soonest.
+    std::sort(early.begin(), early.end(), sooner);
+    const size_t room = (kListBatch - due.size() % kListBatch) % kListBatch;
+    due.insert(due.end(), early.begin(), early.begin() + std::min(room, early.size()));
     for (size_t i = 0; i < due.size(); i += kListBatch) {
       std::vector<Job*> batch(due.begin() + i, due.begin() + std::min(due.size(), i + kListBatch));
-      list_call(batch);
+      if (batch.size() == 1)
+        query(*batch.front());
+      else
+        list_call(batch);
     }
   } else {
     for (Job* j : due) {
-      if (j->next_poll > t) break;
       if (queries_in_flight >= kMaxQueriesInFlight) break;
       query(*j);
     }
@@ -167,7 +193,7 @@ void Client::Impl::begin_poll(Job& j) {
   j.next_poll = 0;
 }
 
-void Client::Impl::after_poll(Job& j, bool ok) {
+void Client::Impl::after_poll(Job& j, bool ok, int ahead) {
   j.poll_in_flight = false;
   if (j.info.finished() || is_terminal(j.info.state)) return;
   if (!ok && ++j.poll_failures >= kMaxPollFailures) {
@@ -180,7 +206,7 @@ void Client::Impl::after_poll(Job& j, bool ok) {
     return;
   }
   if (ok) j.poll_failures = 0;
-  const int ahead = ahead_of(j);
+  if (ahead < 0) ahead = ahead_of(j);
   if (ok && is_waiting(j.info.state) && ahead >= plan.park_depth()) {
     j.parked = true;
     schedule(j, plan.park_delay());
@@ -216,6 +242,7 @@ void Client::Impl::list_call(const std::vector<Job*>& batch) {
     if (page)
       for (RemoteTask& t : page->tasks) by_id[t.id] = &t;
     size_t missing = 0;
+    std::vector<Job*> answered;
     for (uint64_t h : handles) {
       Job& j = job(h);
       auto it = by_id.find(j.info.id);
@@ -225,8 +252,15 @@ void Client::Impl::list_call(const std::vector<Job*>& batch) {
       }
       j.poll_in_flight = false;
       apply(j, std::move(*it->second));
-      after_poll(j, true);
+      answered.push_back(&j);
     }
+    // Places in the queue once every answer is in, counted once.
+    const auto place = positions();
+    for (Job* j : answered) {
+      auto at = place.find(j->handle);
+      after_poll(*j, true, at == place.end() ? 0 : at->second);
+    }
+    arm();
     if (missing == 0) return;
     // Q14: a list answer without our tasks means this server reads the
     // query differently; ask one task at a time from now on.

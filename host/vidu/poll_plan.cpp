@@ -39,7 +39,7 @@ double PollPlan::expected_queue(int ahead, double video_seconds) const {
 }
 
 int PollPlan::park_depth() const {
-  return std::max(10, 2 * concurrency_);
+  return std::max(10, concurrency_);
 }
 
 double PollPlan::park_delay() const {
