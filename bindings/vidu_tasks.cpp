@@ -428,8 +428,8 @@ int wait_step(lua_State* L) {
   if (run_over || (queue_timeout > 0 && waited >= queue_timeout)) {
     char text[96];
     std::snprintf(text, sizeof text,
-                  run_over ? " has been processing for %.0f s, past wait{timeout=%g}"
-                           : " has been queued for %.0f s, past wait{queue_timeout=%g}",
+                  run_over ? " has been processing for %.1f s, past wait{timeout=%g}"
+                           : " has been queued for %.1f s, past wait{queue_timeout=%g}",
                   run_over ? ran : waited, run_over ? timeout : queue_timeout);
     vidu::Failure f{"Timeout",
                     "task " + (i.id.empty() ? i.name : i.id + " (" + i.name + ")") + text +

@@ -75,9 +75,17 @@ struct MediaInfo {
   std::optional<AudioInfo> audio;
 };
 
+// How far probe reads. `full` decodes the first frame when the header lacks
+// a fact (the pixel format of H.264, an audio layout), as ffprobe does.
+// `container` stops at what the header says: FFmpeg opens the file, a decoder
+// exists for its codec, the index stays inside the file, and the size, frame
+// rate and duration are known; pix_fmt may stay "". Checking a download
+// costs a twentieth of a full probe that way.
+enum class ProbeDepth { full, container };
+
 // Header facts, decoding only when the container lacks them. Images (png,
 // jpeg, webp) are recognised by content, not by name.
-MediaInfo probe(const std::string& path);
+MediaInfo probe(const std::string& path, ProbeDepth depth = ProbeDepth::full);
 
 // What a file is used for; each has Vidu's documented limits
 // (../shared/reference/vidu-api.md §1.2 and the endpoint sections).

@@ -101,7 +101,7 @@ ProgressRow Client::Impl::row(const Job& j) const {
 }
 
 void Client::Impl::notify(Job& j) {
-  if (progress != nullptr) {
+  if (progress != nullptr && progress->mode() != Progress::Mode::quiet) {
     if (j.info.finished())
       progress->finish(j.handle, row(j));
     else
@@ -252,7 +252,7 @@ void Client::Impl::on_create_answer(Job& j, net::HttpResponse&& res) {
   const std::string what =
       answered ? "the server answered HTTP " + std::to_string(res.status) : res.error;
   if (!res.request_sent) {
-    retry_create(j, {0, "Unreachable", what, ""});
+    retry_create(j, {0, "Unreachable", "it never reached the server: " + what, ""});
     return;
   }
   lost_answer(j, what);
@@ -264,9 +264,11 @@ std::string Client::Impl::kind_label(const Job& j) const {
 
 void Client::Impl::retry_create(Job& j, const ApiFailure& why) {
   if (j.create_rounds >= kMaxCreateRounds) {
-    fail(j, {why.code.empty() ? "CreateFailed" : why.code,
-             kind_label(j) + " could not be created after " + std::to_string(j.create_rounds) +
-                 " attempts (" + why.message + "); no task was created, so nothing was paid",
+    // Every round was refused (429) or provably never made a task.
+    fail(j, {"CreateFailed",
+             kind_label(j) + " could not be created in " + std::to_string(j.create_rounds) +
+                 " rounds (the last: " + why.code + ", " + why.message +
+                 "); no task was created, so nothing was paid: try again later",
              "", "", why.http_status, true});
     return;
   }
@@ -332,7 +334,9 @@ void Client::Impl::lookup(Job& j, const std::string& token, int page, const std:
       lookup(j, found.next_page_token, page + 1, what);
       return;
     }
-    retry_create(j, {0, "CreateLost", what, ""});  // provably not created
+    // Provably not created: the answer was lost and no task carries the tag.
+    retry_create(j,
+                 {0, "CreateLost", "its answer was lost and no task carries its payload tag", ""});
   });
 }
 
@@ -369,16 +373,19 @@ void Client::Impl::send_cancel(Job& j) {
     std::optional<Failure> refusal;
     if (!res.ok()) {
       const ApiFailure f = parse_failure(config.dialect, res.status, res.body);
-      refusal = Failure{f.code,
+      // A 400 says the task is past cancelling (Q15: "task state is
+      // scheduled/success, can not cancel"), whatever this client last saw.
+      const bool past = res.error.empty() && res.status == 400;
+      refusal = Failure{past ? "NotCancellable" : f.code,
                         "vidu refused to cancel task " + j.info.id + " (" + j.info.name +
                             "): " + (res.error.empty() ? f.message : res.error),
                         "",
                         "",
                         res.status,
                         !res.error.empty()};
-    } else if (!j.info.finished() && !j.poll_in_flight) {
-      query(j);  // Q15: confirm the cancel by the task's state
     }
+    // Q15: the task's own state says what happened, either way.
+    if (!j.info.finished() && !j.poll_in_flight) query(j);
     for (const auto& w : waiters) w(refusal);
   });
 }

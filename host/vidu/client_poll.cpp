@@ -151,12 +151,12 @@ void Client::Impl::poll_round() {
   timer_at = 0;
   const double t = now() + 0.002;
   std::vector<Job*> due;
-  std::vector<Job*> early;  // scheduled, not yet due, not parked
+  std::vector<Job*> early;  // not parked, due before the next round could start
   for (Job& j : jobs) {
     if (j.next_poll <= 0 || j.poll_in_flight) continue;
     if (j.next_poll <= t)
       due.push_back(&j);
-    else if (!j.parked)
+    else if (!j.parked && j.next_poll <= t + gap)
       early.push_back(&j);
   }
   if (due.empty()) {
@@ -167,8 +167,8 @@ void Client::Impl::poll_round() {
   const auto sooner = [](const Job* a, const Job* b) { return a->next_poll < b->next_poll; };
   std::sort(due.begin(), due.end(), sooner);
   if (config.dialect == Dialect::vidu && list_works) {
-    // A list call costs the same for 2 tasks as for 100: the last batch is
-    // filled up with the tasks due soonest.
+    // A list call costs about the same for 2 tasks as for 100: the last
+    // batch takes the tasks that would otherwise start the next round.
     std::sort(early.begin(), early.end(), sooner);
     const size_t room = (kListBatch - due.size() % kListBatch) % kListBatch;
     due.insert(due.end(), early.begin(), early.begin() + std::min(room, early.size()));

@@ -131,16 +131,17 @@ void Fetcher::downloaded(const std::shared_ptr<Item>& item, net::HttpResponse&& 
     return;
   }
   const std::string why = res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error;
-  finish(item, std::nullopt,
-         Failure{"DownloadFailed",
-                 "the clip of task " + job.task_id + " (" + job.name +
-                     ") could not be downloaded (" + why + ", " + std::to_string(res.attempts) +
-                     " attempts); the task succeeded, so vidu.task(\"" + job.task_id +
-                     "\"):wait() can fetch it again while its URL lasts (24 h)",
-                 "", "", res.status, true});
+  finish(
+      item, std::nullopt,
+      Failure{"DownloadFailed",
+              "the clip of task " + job.task_id + " (" + job.name + ") could not be downloaded (" +
+                  why + "); the task succeeded, so vidu.task(\"" + job.task_id +
+                  "\"):wait() can fetch it again while its URL lasts (24 h)",
+              "", "", res.status, true});
 }
 
-// Probing decodes: on the thread pool.
+// Probing reads the file: on the thread pool. At container depth: the
+// clip is decoded when it is used (frames, joins), not once more here.
 void Fetcher::check(const std::shared_ptr<Item>& item) {
   struct Work {
     uv_work_t req{};
@@ -157,7 +158,7 @@ void Fetcher::check(const std::shared_ptr<Item>& item) {
       [](uv_work_t* req) {
         auto* w = static_cast<Work*>(req->data);
         try {
-          w->info = media::probe(w->item->temp);
+          w->info = media::probe(w->item->temp, media::ProbeDepth::container);
         } catch (const std::exception& e) {
           w->error = e.what();
         }

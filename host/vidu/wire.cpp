@@ -641,6 +641,30 @@ TaskPage parse_task_list(std::string_view body) {
   }
 }
 
+namespace {
+
+std::string status_reason(int status) {
+  switch (status) {
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 409:
+      return "Conflict";
+    case 429:
+      return "TooManyRequests";
+    default:
+      return status >= 500 && status <= 599 ? "InternalServiceFailure"
+                                            : "HTTP " + std::to_string(status);
+  }
+}
+
+}  // namespace
+
 ApiFailure parse_failure(Dialect dialect, int http_status, std::string_view body) {
   ApiFailure out;
   out.http_status = http_status;
@@ -688,7 +712,11 @@ ApiFailure parse_failure(Dialect dialect, int http_status, std::string_view body
     out.message = clean_text(message);
   } catch (...) {  // never throws: a failure report must not fail itself
   }
-  if (out.code.empty()) out.code = "HTTP " + std::to_string(http_status);
+  // Vtrix repeats the status as its code (401, 429); an empty body says
+  // nothing. Either way the official name for the status (§13.2) lets a
+  // script test err.code the same way under both dialects.
+  if (out.code.empty() || out.code == std::to_string(http_status))
+    out.code = status_reason(http_status);
   return out;
 }
 

@@ -59,7 +59,8 @@ class WireError : public std::runtime_error {
 struct ApiFailure {
   int http_status = 0;
   std::string code;      // official `reason` ("TooManyRequests"); Vtrix error.code as text;
-                         // "HTTP <status>" when the body says nothing readable
+                         // the status's official name (§13.2) when the body names none or
+                         // only repeats the status (Vtrix's 401); else "HTTP <status>"
   std::string message;   // the server's text, control characters removed, at most 300 bytes
   std::string trace_id;  // official metadata.trace_id, when given
 };
