@@ -10,7 +10,7 @@ GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Un
 WERROR     := $(if $(CI),ON,OFF)
 JOBS       ?= 2
 
-.PHONY: all deps build build-asan build-fuzz demo test fuzz bench bench-sim lint clean
+.PHONY: all deps build build-asan build-fuzz demo test fuzz bench bench-sim bench-tasks lint clean
 
 all: build
 
@@ -69,6 +69,12 @@ bench: build
 # same JSON; fails when p99 >= 50 ms.
 bench-sim: build
 	tests/bench/sim_load.sh $(BUILD)/reel
+
+# 1 000 text-to-video tasks through `reel run` against `reel sim` in another
+# process: reel's wall time, CPU time, peak RSS and HTTP requests per task;
+# fails when CPU >= 2 s, peak RSS >= 100 MB or requests per task >= 3.
+bench-tasks: build
+	tests/bench/tasks_1000.sh $(BUILD)/reel
 
 # clang-tidy over the project's own sources (uses build/compile_commands.json).
 lint: build

@@ -579,10 +579,14 @@ TEST(ViduWireVtrix, Failures) {
       parse_failure(Dialect::vtrix, 400, R"({"code":8012004,"message":"prompt length invalid"})");
   EXPECT_EQ(top.code, "8012004");
   EXPECT_EQ(top.message, "prompt length invalid");
+  // A code that only repeats the status reads as the official name (§13.2).
   EXPECT_EQ(parse_failure(Dialect::vtrix, 401, R"({"code":401,"message":"no key"})").code,
-            "HTTP 401");
+            "Unauthorized");
   const ApiFailure h = parse_failure(Dialect::vtrix, 401, R"({"error":"invalid api key"})");
-  EXPECT_EQ(h.code, "HTTP 401");
+  EXPECT_EQ(h.code, "Unauthorized");
+  EXPECT_EQ(parse_failure(Dialect::vtrix, 429, R"({"error":{"code":429}})").code,
+            "TooManyRequests");
+  EXPECT_EQ(parse_failure(Dialect::vtrix, 418, "").code, "HTTP 418");
   EXPECT_EQ(h.message, "invalid api key");
 }
 
@@ -592,13 +596,14 @@ TEST(ViduWireFailure, UnreadableBodies) {
   for (Dialect d : {Dialect::vidu, Dialect::vtrix}) {
     const ApiFailure empty = parse_failure(d, 502, "");
     EXPECT_EQ(empty.http_status, 502);
-    EXPECT_EQ(empty.code, "HTTP 502");
+    EXPECT_EQ(empty.code, "InternalServiceFailure");
     EXPECT_EQ(empty.message, "");
     const ApiFailure html = parse_failure(d, 502, "<html>\r\n<b>Bad Gateway</b>\n</html>");
-    EXPECT_EQ(html.code, "HTTP 502");
+    EXPECT_EQ(html.code, "InternalServiceFailure");
     EXPECT_EQ(html.message, "<html> <b>Bad Gateway</b> </html>");
-    EXPECT_EQ(parse_failure(d, 500, "[1,2]").code, "HTTP 500");
-    EXPECT_EQ(parse_failure(d, 500, R"({"reason":{"x":1},"message":[]})").code, "HTTP 500");
+    EXPECT_EQ(parse_failure(d, 500, "[1,2]").code, "InternalServiceFailure");
+    EXPECT_EQ(parse_failure(d, 500, R"({"reason":{"x":1},"message":[]})").code,
+              "InternalServiceFailure");
     EXPECT_EQ(parse_failure(d, 500, R"("plain")").message, "plain");
   }
 }
