@@ -32,9 +32,9 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 demo: build
-	@echo "make demo: the storyboard example needs the simulator and the vidu client,"
-	@echo "which have not landed yet; running the best example there is: scripts/hello.lua"
-	./$(BUILD)/reel scripts/hello.lua
+	@echo "make demo: three shots through the Vidu client on the built-in simulator"
+	@echo "(the storyboard example arrives with the storyboard module)"
+	./$(BUILD)/reel run --sim --speed 10 --out $(BUILD)/demo scripts/first_shots.lua
 
 # The ASan tree runs every test but the two black-box HTTP suites
 # (sim_conformance, client_e2e: the binary driven from outside, two minutes
@@ -69,6 +69,7 @@ fuzz: build-fuzz
 	done
 
 bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target reel_bench media_bench
 	tests/media/make_fixtures.sh $(BUILD)/test-media
 	./$(BUILD)/tests/bench/reel_bench --reel=$(BUILD)/reel --lua=lua5.4 --dir=tests/bench
 	./$(BUILD)/tests/bench/media_bench --reel=$(BUILD)/reel --media=$(BUILD)/test-media
