@@ -68,6 +68,7 @@ net::HttpRequest Client::Impl::api_request(const char* method, const std::string
   r.url = base() + path;
   r.headers = {auth_header(config.dialect, config.key), "Content-Type: application/json",
                "Accept: application/json"};
+  r.retry = retry_policy(config);
   return r;
 }
 
@@ -388,6 +389,13 @@ void Client::Impl::send_cancel(Job& j) {
     if (!j.info.finished() && !j.poll_in_flight) query(j);
     for (const auto& w : waiters) w(refusal);
   });
+}
+
+net::RetryPolicy retry_policy(const ClientConfig& config) {
+  net::RetryPolicy policy;
+  policy.base_delay /= config.time_scale;
+  policy.max_delay /= config.time_scale;
+  return policy;
 }
 
 Client::Client(net::EventLoop& loop, ClientConfig config, Progress* progress)

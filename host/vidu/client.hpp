@@ -44,6 +44,11 @@ struct ClientConfig {
   int max_downloads = 8;        // downloads in flight at once
 };
 
+// The back-off of every request the client sends: HttpClient's, on the
+// server's clock (time_scale). A Retry-After the server sends is honoured
+// as it is.
+net::RetryPolicy retry_policy(const ClientConfig& config);
+
 // A finished task's result, downloaded and probed.
 struct Clip {
   std::string path;  // the downloaded file

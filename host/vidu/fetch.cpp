@@ -102,6 +102,7 @@ void Fetcher::start(const std::shared_ptr<Item>& item) {
   r.url = job.creations.front().url;  // no Authorization: the key never goes to a file host
   r.download_to = item->temp;
   r.timeout = 600;
+  r.retry = retry_policy(config_);
   r.retry.max_attempts = 6;  // cuts are resumed where they stopped
   http_.send(std::move(r),
              [this, item, alive = std::weak_ptr<bool>(alive_)](net::HttpResponse&& res) {
