@@ -37,7 +37,7 @@ demo: build
 	./$(BUILD)/reel run --sim --speed 10 --out $(BUILD)/demo scripts/first_shots.lua
 
 # The ASan tree runs every test but the two black-box HTTP suites
-# (sim_conformance, client_e2e: the binary driven from outside, two minutes
+# (sim_conformance_*, client_e2e_*: the binary driven from outside, two minutes
 # more under ASan), whose C++ is also under the gtests there; `make
 # test-asan-full` runs them too.
 test: build build-asan
