@@ -419,10 +419,6 @@ Checked finish(Request& request, Dialect dialect) {
   return out;
 }
 
-std::uint64_t base64_size(std::uint64_t bytes) {
-  return (bytes + 2) / 3 * 4;
-}
-
 std::string inline_data_url(const std::string& path, const std::string& mime) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw std::runtime_error(path + ": cannot be opened for reading");

@@ -75,7 +75,9 @@ struct Checked {
 Checked finish(Request& request, Dialect dialect = Dialect::vidu);
 
 // Bytes of Base64 text for `bytes` of data (with padding).
-std::uint64_t base64_size(std::uint64_t bytes);
+inline std::uint64_t base64_size(std::uint64_t bytes) {
+  return (bytes + 2) / 3 * 4;
+}
 
 // `data:<mime>;base64,` followed by the file's contents in Base64, as the API
 // takes inline media (§1.2). Throws std::runtime_error naming the file when
