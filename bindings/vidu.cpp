@@ -19,6 +19,7 @@
 #include "bindings/vidu_request.hpp"
 #include "host/media/media.hpp"
 #include "host/vidu/request.hpp"
+#include "host/vidu/settings.hpp"
 
 namespace reel::lua {
 
@@ -198,14 +199,14 @@ int check_request(lua_State* L, vidu::Endpoint endpoint, int options, const char
 }
 
 vidu::Dialect dialect_setting(lua_State* L) {
-  const char* d = std::getenv("VIDU_DIALECT");
-  if (d == nullptr || *d == '\0' || std::strcmp(d, "vidu") == 0) return vidu::Dialect::vidu;
-  if (std::strcmp(d, "vtrix") == 0) return vidu::Dialect::vtrix;
-  ErrorInfo info;
-  info.code = "BadSetting";
-  info.message = std::string("VIDU_DIALECT (or --dialect) is \"") + d +
-                 "\", which is not a dialect reel speaks; use vidu or vtrix";
-  raise_error(L, info);
+  try {
+    return vidu::dialect_from_env();
+  } catch (const vidu::SettingError& e) {
+    ErrorInfo info;
+    info.code = e.code();
+    info.message = e.what();
+    raise_error(L, info);
+  }
   return vidu::Dialect::vidu;  // not reached: raise_error does not return
 }
 

@@ -4,10 +4,8 @@
 // only turns its tasks into Lua objects and its changes into wake-ups of the
 // fibers waiting on them (callbacks never resume Lua themselves).
 //
-// Settings come from the environment, which reel's command line fills:
-// VIDU_BASE_URL, VIDU_API_KEY or REEL_KEY_FILE (--key-file), VIDU_DIALECT
-// (--dialect), REEL_OUT (--out), REEL_QUIET (--quiet), REEL_TIME_SCALE
-// (--sim --speed).
+// Settings come from the environment, which reel's command line fills
+// (host/vidu/settings.hpp).
 #include <lua.hpp>
 
 #include <cmath>
@@ -26,6 +24,7 @@
 #include "bindings/vidu_request.hpp"
 #include "host/vidu/client.hpp"
 #include "host/vidu/progress.hpp"
+#include "host/vidu/settings.hpp"
 
 namespace reel::lua {
 
@@ -40,11 +39,6 @@ constexpr double kDefaultTimeout = 900;  // seconds of processing, DESIGN.md's e
 
 double now() {
   return static_cast<double>(uv_hrtime()) / 1e9;
-}
-
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : nullptr;
 }
 
 // --- the session: one client per Lua state, made at the first remote call ---
@@ -120,37 +114,11 @@ int session_gc(lua_State* L) {
   return 0;
 }
 
-int raise_setting(lua_State* L, const std::string& code, const std::string& message) {
+int raise_setting(lua_State* L, const vidu::SettingError& e) {
   ErrorInfo info;
-  info.code = code;
-  info.message = message;
+  info.code = e.code();
+  info.message = e.what();
   return raise_error(L, info);
-}
-
-// The API key: the first line of REEL_KEY_FILE (--key-file, the explicit
-// choice), else VIDU_API_KEY. Messages name where the key should be, never
-// what it is.
-std::string read_key(lua_State* L) {
-  const char* file = env("REEL_KEY_FILE");
-  if (file == nullptr) {
-    if (const char* key = env("VIDU_API_KEY")) return key;
-    raise_setting(L, "NoApiKey",
-                  "no API key: set VIDU_API_KEY or pass --key-file FILE (reel run --sim needs "
-                  "none)");
-  }
-  std::ifstream in(file);
-  std::string key;
-  if (!in || !std::getline(in, key)) {
-    raise_setting(L, "NoApiKey",
-                  std::string("the key file ") + file +
-                      " cannot be read; pass a file whose "
-                      "first line is the API key");
-  }
-  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
-    key.pop_back();
-  if (key.empty())
-    raise_setting(L, "NoApiKey", std::string("the key file ") + file + " has an empty first line");
-  return key;
 }
 
 Session& session(lua_State* L) {
@@ -161,22 +129,12 @@ Session& session(lua_State* L) {
   }
   lua_pop(L, 1);
   vidu::ClientConfig config;
-  config.dialect = dialect_setting(L);
-  if (const char* url = env("VIDU_BASE_URL"))
-    config.base_url = url;
-  else if (config.dialect == vidu::Dialect::vtrix)
-    config.base_url = "https://cloud.vtrix.ai";
-  config.key = read_key(L);
-  if (const char* out = env("REEL_OUT")) config.out_dir = out;
-  if (const char* scale = env("REEL_TIME_SCALE")) {
-    const double s = std::atof(scale);
-    if (!(s > 0 && std::isfinite(s)))
-      raise_setting(L, "BadSetting",
-                    std::string("REEL_TIME_SCALE is \"") + scale + "\"; it must be a number > 0");
-    config.time_scale = s;
+  try {
+    config = vidu::client_config_from_env();
+  } catch (const vidu::SettingError& e) {
+    raise_setting(L, e);
   }
-  const char* quiet = env("REEL_QUIET");
-  const bool is_quiet = quiet != nullptr && std::strcmp(quiet, "0") != 0;
+  const bool is_quiet = vidu::quiet_from_env();
 
   auto** slot = static_cast<Session**>(lua_newuserdatauv(L, sizeof(Session*), 0));
   *slot = nullptr;
@@ -508,8 +466,7 @@ int submit_checked(lua_State* L, CheckedRequest& r) {
     return lua_error(L);
   }
   Session& s = session(L);
-  const char* quiet = env("REEL_QUIET");
-  if (quiet == nullptr || std::strcmp(quiet, "0") == 0) {
+  if (!vidu::quiet_from_env()) {
     for (const auto& w : r.checked.warnings)
       std::fprintf(stderr, "reel: warning: %s\n", w.message.c_str());
   }
