@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "bindings/errors.hpp"
@@ -179,6 +180,12 @@ int pushargs(lua_State* L) {
 int handle_script(lua_State* L, char** argv) {
   const char* fname = argv[0];
   if (std::strcmp(fname, "-") == 0 && std::strcmp(argv[-1], "--") != 0) fname = nullptr;  // stdin
+  // The journal knows a script by where it is, not by its text: editing one
+  // shot leaves the other shots' calls (and their paid tasks) as they were.
+  std::error_code ec;
+  const auto where = fname != nullptr ? std::filesystem::weakly_canonical(fname, ec).string() : "";
+  lua_pushstring(L, fname == nullptr ? "(stdin)" : ec ? fname : where.c_str());
+  lua_setfield(L, LUA_REGISTRYINDEX, kScriptKey);
   int status = luaL_loadfile(L, fname);
   if (status == LUA_OK) {
     const int n = pushargs(L);

@@ -18,6 +18,10 @@ constexpr int kExitOk = 0;
 constexpr int kExitScriptError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitRemoteFailure = 3;  // a remote task failed
+
+// The registry slot holding the running script's identity for the journal
+// (issue 6): its absolute path, "(stdin)"; unset for -e and the REPL.
+constexpr const char* kScriptKey = "reel.script";
 constexpr int kExitInterrupted = 130;
 
 // Runs argv as lua5.4 would (argv[0] is the program name).

@@ -18,6 +18,7 @@
 #include "bindings/offload.hpp"
 #include "bindings/vidu_request.hpp"
 #include "host/media/media.hpp"
+#include "host/vidu/call_key.hpp"
 #include "host/vidu/request.hpp"
 #include "host/vidu/settings.hpp"
 
@@ -61,6 +62,7 @@ Probed probe_inputs(const vidu::Request& request) {
       f.size = info.size;
       f.duration = info.duration;
       f.problems = media::check(info, *media::use_from_name(in.use));
+      f.sha256 = vidu::file_sha256(in.path);  // the journal knows inputs by content
       infos.push_back(info);
     } catch (const media::MediaError& e) {
       f.unreadable = e.reason();

@@ -22,6 +22,8 @@
 #include "bindings/lua_cli.hpp"
 #include "bindings/scheduler.hpp"
 #include "bindings/vidu_request.hpp"
+#include "host/journal/journal.hpp"
+#include "host/vidu/call_key.hpp"
 #include "host/vidu/client.hpp"
 #include "host/vidu/progress.hpp"
 #include "host/vidu/settings.hpp"
@@ -45,10 +47,13 @@ double now() {
 
 class Session {
  public:
-  Session(Scheduler& scheduler, const vidu::ClientConfig& config, bool quiet)
+  Session(Scheduler& scheduler, const vidu::ClientConfig& config, bool quiet,
+          std::unique_ptr<journal::Journal> journal, std::string script)
       : scheduler_(scheduler),
         progress_(scheduler.loop(), vidu::Progress::mode_for(stderr, quiet)),
-        client_(scheduler.loop(), config, &progress_) {
+        journal_(std::move(journal)),
+        client_(scheduler.loop(), config, &progress_, journal_.get()),
+        script_(std::move(script)) {
     client_.on_change([this](uint64_t task) { changed(task); });
   }
 
@@ -73,6 +78,19 @@ class Session {
   vidu::Client& client() { return client_; }
   Scheduler& scheduler() { return scheduler_; }
   void track(uint64_t task) { submitted_.push_back(task); }
+
+  // The journal key of a call: what it belongs to (the script and the server
+  // it talks to: a clip made by the simulator is never a real one), its
+  // canonical request, and how many identical calls this run made before it.
+  std::string call_key(const std::string& canonical) {
+    const vidu::ClientConfig& c = client_.config();
+    std::string server = c.base_url;
+    while (!server.empty() && server.back() == '/') server.pop_back();
+    const std::string owner = script_ + "\n" +
+                              (c.dialect == vidu::Dialect::vtrix ? "vtrix " : "vidu ") + server;
+    return vidu::call_key(owner, canonical, ++occurrences_[canonical]);
+  }
+  const std::string& script() const { return script_; }
 
   // Wakes `w` when the task finishes or changes state.
   void wait_for(uint64_t task, Wake w) { waiters_[task].push_back({w, client_.task(task).state}); }
@@ -101,8 +119,11 @@ class Session {
   }
 
   Scheduler& scheduler_;
-  vidu::Progress progress_;  // outlives the client, which reports to it
+  vidu::Progress progress_;                   // outlives the client, which reports to it
+  std::unique_ptr<journal::Journal> journal_;  // likewise
   vidu::Client client_;
+  std::string script_;
+  std::unordered_map<std::string, int> occurrences_;  // canonical request -> calls so far
   std::unordered_map<uint64_t, std::vector<Waiting>> waiters_;
   std::vector<uint64_t> submitted_;
 };
@@ -135,6 +156,15 @@ Session& session(lua_State* L) {
     raise_setting(L, e);
   }
   const bool is_quiet = vidu::quiet_from_env();
+  std::unique_ptr<journal::Journal> journal;
+  try {
+    journal = std::make_unique<journal::Journal>(vidu::journal_path_from_env());
+  } catch (const journal::JournalError& e) {
+    raise_setting(L, vidu::SettingError("JournalFailed", e.what()));
+  }
+  std::string script = "(interactive)";
+  if (lua_getfield(L, LUA_REGISTRYINDEX, kScriptKey) == LUA_TSTRING) script = lua_tostring(L, -1);
+  lua_pop(L, 1);
 
   auto** slot = static_cast<Session**>(lua_newuserdatauv(L, sizeof(Session*), 0));
   *slot = nullptr;
@@ -143,7 +173,7 @@ Session& session(lua_State* L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  *slot = new Session(Scheduler::from(L), config, is_quiet);
+  *slot = new Session(Scheduler::from(L), config, is_quiet, std::move(journal), std::move(script));
   lua_setfield(L, LUA_REGISTRYINDEX, kSessionKey);
   return **slot;
 }
@@ -477,12 +507,17 @@ int submit_checked(lua_State* L, CheckedRequest& r) {
   sub.estimate = r.checked.credits.value_or(0);
   for (size_t i = 0; i < r.request.inputs.size() && i < r.facts.size(); ++i) {
     const vidu::LocalInput& in = r.request.inputs[i];
-    sub.files.push_back({in.pointer, in.path, r.facts[i].mime});
+    sub.files.push_back({in.pointer, in.path, r.facts[i].mime, r.facts[i].sha256});
     // The placeholder is as long as the file's Base64 (for the size rules);
     // the task keeps its body until created, so keep it short.
     r.request.body[nlohmann::json::json_pointer(in.pointer)] = "";
   }
   sub.body = std::move(r.request.body);
+  sub.canonical = vidu::canonical_request(sub.endpoint, sub.body, sub.files);
+  sub.key = s.call_key(sub.canonical);
+  sub.script = s.script();
+  sub.fresh = r.request.fresh;
+  sub.retry_failed = r.request.retry_failed || vidu::retry_failed_from_env();
   const uint64_t handle = s.client().submit(std::move(sub));
   s.track(handle);
   push_task(L, handle);

@@ -70,6 +70,8 @@ struct ClientOptions {
   std::string dialect;
   std::string key_file;
   std::string out;
+  std::string journal;
+  bool retry_failed = false;
   bool quiet = false;
 
   void add_to(CLI::App* app) {
@@ -83,6 +85,10 @@ struct ClientOptions {
     app->add_option("--key-file", key_file,
                     "read the API key from the first line of FILE instead of VIDU_API_KEY");
     app->add_option("--out", out, "folder for downloads, frames and films (default ./out)");
+    app->add_option("--journal", journal,
+                    "the journal of tasks, replayed by the next run (default .reel/journal.db)");
+    app->add_flag("--retry-failed", retry_failed,
+                  "create anew the calls whose task failed in an earlier run");
     app->add_flag("--quiet", quiet, "no progress lines");
   }
 
@@ -90,6 +96,8 @@ struct ClientOptions {
     if (!dialect.empty()) setenv("VIDU_DIALECT", dialect.c_str(), 1);
     if (!key_file.empty()) setenv("REEL_KEY_FILE", key_file.c_str(), 1);
     if (!out.empty()) setenv("REEL_OUT", out.c_str(), 1);
+    if (!journal.empty()) setenv("REEL_JOURNAL", journal.c_str(), 1);
+    if (retry_failed) setenv("REEL_RETRY_FAILED", "1", 1);
     if (quiet) setenv("REEL_QUIET", "1", 1);
   }
 };

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace reel::journal {
 
@@ -199,6 +201,27 @@ Journal::Journal(const std::string& path) : path_(path) {
   }
 }
 
+Journal::Journal(const std::string& path, ReadOnly) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    const std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw JournalError("cannot open the journal " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    Statement s(db_,
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                "name IN ('calls', 'states')");
+    if (!s.step() || s.column_int(0) != 2)
+      throw JournalError("it has no table of calls; is it a reel journal?");
+  } catch (const JournalError& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw JournalError("the journal " + path + " cannot be read: " + e.what());
+  }
+}
+
 Journal::~Journal() {
   sqlite3_close(db_);
 }
@@ -331,15 +354,16 @@ void Journal::release(int64_t id) {
   update("UPDATE calls SET updated_at = ?2, owner = '' WHERE id = ?1", id, {});
 }
 
-void Journal::reset(int64_t id, const std::string& owner) {
+void Journal::reset(int64_t id, const std::string& owner, const std::string& payload) {
   Transaction t(db_);
   const double now = unix_now();
   Statement s(db_,
-              "UPDATE calls SET updated_at = ?2, owner = ?3, task_id = '', state = 'submitting', "
+              "UPDATE calls SET updated_at = ?2, owner = ?3, payload = ?4, task_id = '', "
+              "state = 'submitting', "
               "err_code = '', credits = NULL, url = '', cover_url = '', creation_id = '', "
               "file = '', file_sha256 = '', duration = 0, width = 0, height = 0, fps = 0 "
               "WHERE id = ?1");
-  s.integer(1, id).real(2, now).text(3, owner);
+  s.integer(1, id).real(2, now).text(3, owner).text(4, payload);
   s.step();
   Statement st(db_, "INSERT INTO states (call_id, state, at) VALUES (?1, 'submitting', ?2)");
   st.integer(1, id).real(2, now);
@@ -355,6 +379,16 @@ std::vector<StateSeen> Journal::states(int64_t id) {
   return out;
 }
 
+std::vector<Call> Journal::list_by_creation(int limit) {
+  const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM calls ORDER BY created_at DESC, id DESC LIMIT ?1";
+  Statement s(db_, sql.c_str());
+  s.integer(1, limit);
+  std::vector<Call> out;
+  while (s.step()) out.push_back(read_call(s));
+  return out;
+}
+
 std::vector<Call> Journal::list(int limit) {
   const std::string sql =
       std::string("SELECT ") + kColumns + " FROM calls ORDER BY updated_at DESC, id DESC LIMIT ?1";
@@ -365,21 +399,49 @@ std::vector<Call> Journal::list(int limit) {
   return out;
 }
 
-std::string this_owner() {
+namespace {
+
+// Field 22 of /proc/PID/stat: when the process started, in clock ticks since
+// boot; "" when it cannot be read (no such process, no /proc).
+std::string start_ticks(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return "";
+  // The command name (field 2) may hold spaces: count fields after its ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return "";
+}
+
+std::string host_name() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid());
+  return host;
+}
+
+}  // namespace
+
+std::string this_owner() {
+  const long pid = getpid();
+  return host_name() + ":" + std::to_string(pid) + ":" + start_ticks(pid);
 }
 
 bool owner_alive(const std::string& owner) {
-  const auto colon = owner.rfind(':');
-  if (colon == std::string::npos) return false;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  if (owner.substr(0, colon) != host) return true;  // cannot tell: assume it runs
-  const long pid = std::strtol(owner.c_str() + colon + 1, nullptr, 10);
+  // host:pid[:start]; a host name has no ':'.
+  const auto first = owner.find(':');
+  if (first == std::string::npos) return false;
+  if (owner.substr(0, first) != host_name()) return true;  // cannot tell: assume it runs
+  const auto second = owner.find(':', first + 1);
+  const long pid = std::strtol(owner.c_str() + first + 1, nullptr, 10);
   if (pid <= 0) return false;
-  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  const std::string start = second == std::string::npos ? "" : owner.substr(second + 1);
+  return start.empty() || start == start_ticks(pid);
 }
 
 }  // namespace reel::journal

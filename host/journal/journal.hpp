@@ -63,6 +63,13 @@ class Journal {
   // Opens (creating the file and its folder when missing) the journal at
   // `path`. Throws JournalError naming the file and the reason.
   explicit Journal(const std::string& path);
+  // Opens an existing journal for reading only: nothing is created or
+  // changed, so `reel tasks` can look without making a journal, beside a run
+  // that writes one. Throws JournalError when the file is missing or is not a
+  // journal.
+  struct ReadOnly {};
+  static constexpr ReadOnly read_only{};
+  Journal(const std::string& path, ReadOnly);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -99,12 +106,16 @@ class Journal {
   void release(int64_t id);  // owner = ""
 
   // Forgets the task of a call (a failed one created anew): task, states,
-  // result and file are cleared, the row stays with state "submitting".
-  void reset(int64_t id, const std::string& owner);
+  // result and file are cleared, the row stays with state "submitting" and
+  // the payload tag the new create will carry.
+  void reset(int64_t id, const std::string& owner, const std::string& payload);
 
   std::vector<StateSeen> states(int64_t id);
   // Most recent first.
   std::vector<Call> list(int limit);
+  // Most recently created first (reel tasks, whose AGE column counts from
+  // creation); limit < 0: all.
+  std::vector<Call> list_by_creation(int limit);
 
  private:
   void exec(const char* sql);
@@ -115,8 +126,10 @@ class Journal {
   sqlite3* db_ = nullptr;
 };
 
-// "host:pid" of this process, and whether such an owner still runs (same
-// host: the pid exists; another host: assumed alive).
+// "host:pid:start" of this process (start: its start time in clock ticks
+// since boot, so that a recycled pid is not taken for it), and whether such
+// an owner still runs (same host: the pid exists and started then; another
+// host: assumed alive).
 std::string this_owner();
 bool owner_alive(const std::string& owner);
 

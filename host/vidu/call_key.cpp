@@ -58,7 +58,8 @@ std::string canonical_request(Endpoint endpoint, const nlohmann::json& body,
                               const std::vector<InlineFile>& files) {
   nlohmann::json copy = body;
   for (const InlineFile& f : files)
-    copy[nlohmann::json::json_pointer(f.pointer)] = "sha256:" + file_sha256(f.path);
+    copy[nlohmann::json::json_pointer(f.pointer)] =
+        "sha256:" + (f.sha256.empty() ? file_sha256(f.path) : f.sha256);
   copy.erase("payload");
   return std::string(endpoint_path(endpoint)) + " " + copy.dump();
 }

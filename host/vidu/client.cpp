@@ -35,8 +35,14 @@ std::string random_hex(std::mt19937_64& rng, int bytes) {
 
 }  // namespace
 
-Client::Impl::Impl(net::EventLoop& l, ClientConfig c, Progress* p)
-    : loop(l), config(std::move(c)), progress(p), http(l), plan(config.time_scale) {
+Client::Impl::Impl(net::EventLoop& l, ClientConfig c, Progress* p, journal::Journal* jr)
+    : loop(l),
+      config(std::move(c)),
+      progress(p),
+      http(l),
+      plan(config.time_scale),
+      journal(jr),
+      owner(journal::this_owner()) {
   poll_timer = new uv_timer_t;
   kick_timer = new uv_timer_t;
   for (uv_timer_t* t : {poll_timer, kick_timer}) {
@@ -48,6 +54,9 @@ Client::Impl::Impl(net::EventLoop& l, ClientConfig c, Progress* p)
 
 Client::Impl::~Impl() {
   *alive = false;
+  // Calls still running remotely are left for the next run to follow.
+  for (Job& j : jobs)
+    if (!j.info.finished()) release_call(j);
   for (uv_timer_t* t : {poll_timer, kick_timer}) {
     uv_close(reinterpret_cast<uv_handle_t*>(t),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
@@ -83,7 +92,7 @@ ProgressRow Client::Impl::row(const Job& j) const {
   if (i.downloading) r.state = "downloading";
   if (i.clip) {
     r.state = "done";
-    r.detail = i.clip->path;
+    r.detail = i.clip->path + (i.replayed ? " (from the journal)" : "");
   } else if (j.timed_out && !i.failure) {
     r.state = "timeout";
   } else if (i.failure) {
@@ -117,6 +126,7 @@ void Client::Impl::fail(Job& j, Failure f) {
   j.info.state = TaskState::failed;
   j.info.failure = std::move(f);
   j.next_poll = 0;
+  record_failure(j);
   notify(j);
 }
 
@@ -213,6 +223,17 @@ void Client::Impl::body_failed(Job& j, const std::string& why) {
 }
 
 void Client::Impl::send_create(Job& j, std::string body) {
+  try {
+    record_sending(j);
+  } catch (const std::exception& e) {
+    --creates_in_flight;
+    fail(j, {"JournalFailed",
+             kind_label(j) + " was not sent: the journal " + journal->path() +
+                 " cannot record it (" + e.what() + ")",
+             "", "", 0, false});
+    pump();
+    return;
+  }
   net::HttpRequest r = api_request("POST", create_path(config.dialect, j.submission.endpoint));
   r.body = std::move(body);
   r.timeout = 120;           // a 20 MB body on a slow uplink
@@ -288,7 +309,8 @@ void Client::Impl::lost_answer(Job& j, const std::string& what) {
     fail(j, {"CreateUnconfirmed",
              kind_label(j) + ": the create request may have reached Vtrix but " + what +
                  "; Vtrix cannot look tasks up, so reel does not send it again (that could pay "
-                 "twice): check the Vtrix console before running it again",
+                 "twice): check the Vtrix console, and if no task was made there, pass fresh = "
+                 "true to create it",
              "", "", 0, false});
     return;
   }
@@ -326,7 +348,7 @@ void Client::Impl::lookup(Job& j, const std::string& token, int page, const std:
       return;
     }
     for (RemoteTask& t : found.tasks) {
-      if (t.payload == j.tag && adopted.count(t.id) == 0) {
+      if (t.payload == j.tag && adopted.count(t.id) == 0 && !known_elsewhere(j, t.id)) {
         adopt(j, std::move(t));
         return;
       }
@@ -352,6 +374,7 @@ void Client::Impl::adopt(Job& j, RemoteTask remote) {
   }
   j.info.id = remote.id;
   adopted.insert(remote.id);
+  record_task(j);
   j.submission.body = nlohmann::json();  // the inline files may be megabytes
   j.submission.files.clear();
   j.info.state_since = now();
@@ -398,8 +421,9 @@ net::RetryPolicy retry_policy(const ClientConfig& config) {
   return policy;
 }
 
-Client::Client(net::EventLoop& loop, ClientConfig config, Progress* progress)
-    : impl_(std::make_unique<Impl>(loop, std::move(config), progress)) {}
+Client::Client(net::EventLoop& loop, ClientConfig config, Progress* progress,
+               journal::Journal* journal)
+    : impl_(std::make_unique<Impl>(loop, std::move(config), progress, journal)) {}
 
 Client::~Client() = default;
 
@@ -430,8 +454,10 @@ uint64_t Client::submit(Submission s) {
   if (auto d = s.body.find("duration"); d != s.body.end() && d->is_number() && d->get<double>() > 0)
     j.video_seconds = d->get<double>();
   j.submission = std::move(s);
-  m.create_queue.push_back(handle);
-  m.kick();
+  if (m.journal != nullptr && !j.submission.key.empty())
+    m.open_call(j);
+  else
+    m.queue_create(j);
   return handle;
 }
 
@@ -448,6 +474,28 @@ uint64_t Client::attach(const std::string& remote_id) {
   j.info.state = TaskState::created;
   j.info.submitted_at = j.info.state_since = m.now();
   m.adopted.insert(remote_id);
+  // A task the journal knows: its row records what follows (and its clip,
+  // if already fetched, is the answer).
+  std::optional<journal::Call> known;
+  if (m.journal != nullptr) {
+    try {
+      known = m.journal->find_task(remote_id);
+      if (known && !m.journal->take_over(known->id, m.owner, journal::owner_alive)) known.reset();
+    } catch (const std::exception& e) {
+      m.journal_trouble(e);
+      known.reset();
+    }
+  }
+  if (known) {
+    j.call_id = known->id;
+    j.recorded_state = known->state;
+    if (!known->shot.empty()) j.info.name = known->shot;
+    j.info.model = known->model;
+    if (known->state == "success" && !known->file.empty()) {
+      m.replay_clip(j, *known);
+      return handle;
+    }
+  }
   m.schedule(j, 0);
   return handle;
 }

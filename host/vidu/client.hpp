@@ -14,6 +14,9 @@
 //   renamed into place; an empty, undecodable or wrongly long file fails the
 //   task and leaves nothing behind.
 // - The key goes into the Authorization header and nowhere else.
+// - With a journal (issue 6), every call is recorded before it is sent and
+//   at each change, so a run after a crash resumes it instead of paying
+//   again (client_journal.cpp says how each recorded state is replayed).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -29,6 +32,10 @@
 #include "host/net/retry.hpp"
 #include "host/vidu/capabilities.hpp"
 #include "host/vidu/wire.hpp"
+
+namespace reel::journal {
+class Journal;
+}
 
 namespace reel::vidu {
 
@@ -61,6 +68,7 @@ struct Clip {
   int width = 0;
   int height = 0;
   double fps = 0;
+  std::string sha256;  // of the file, as the journal records it
 };
 
 // Why a task, or a call about one, did not succeed. Becomes a vidu.Error.
@@ -88,6 +96,7 @@ struct TaskInfo {
   double processing_for = 0;
   bool downloading = false;
   bool cancel_requested = false;
+  bool replayed = false;  // the journal had it: no create was sent in this run
   std::optional<Clip> clip;        // success, downloaded and verified
   std::optional<Failure> failure;  // set when it is over without a clip
 
@@ -103,6 +112,13 @@ struct Submission {
   std::vector<InlineFile> files;
   double expected_duration = 0;  // seconds the result should last; 0: trust the API's figure
   int estimate = 0;              // credits, until the API says
+  // The journal: the call's key (call_key.hpp; "" records nothing), what it
+  // belongs to and its canonical request (for listing), and its replay rules.
+  std::string key;
+  std::string script;
+  std::string canonical;
+  bool fresh = false;         // a new task even when the journal has one
+  bool retry_failed = false;  // a new task when the journal's one failed
 };
 
 class Client {
@@ -110,8 +126,10 @@ class Client {
   // Called on the loop thread whenever a task's TaskInfo changed.
   using Changed = std::function<void(uint64_t task)>;
 
-  // `progress` may be null (no display); it must outlive the client.
-  Client(net::EventLoop& loop, ClientConfig config, Progress* progress);
+  // `progress` may be null (no display), `journal` too (nothing recorded);
+  // both must outlive the client.
+  Client(net::EventLoop& loop, ClientConfig config, Progress* progress,
+         journal::Journal* journal = nullptr);
   ~Client();  // drops pending work without calling back
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "host/journal/journal.hpp"
 #include "host/net/http_client.hpp"
 #include "host/vidu/client.hpp"
 #include "host/vidu/fetch.hpp"
@@ -49,6 +50,11 @@ struct Client::Impl {
     RemoteTask last;      // the latest answer
     std::vector<std::function<void(std::optional<Failure>)>> cancel_waiters;
     bool timed_out = false;
+    // The journal's row for this call (0: not recorded) and the last state
+    // and credits written to it.
+    int64_t call_id = 0;
+    std::string recorded_state;
+    std::optional<int> recorded_credits;
   };
 
   net::EventLoop& loop;
@@ -73,8 +79,11 @@ struct Client::Impl {
   uv_timer_t* kick_timer;  // runs work queued by calls from Lua on the next turn
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   std::unique_ptr<Fetcher> fetcher;
+  journal::Journal* journal;
+  std::string owner;  // this process in the journal's owner column
+  bool journal_warned = false;
 
-  Impl(net::EventLoop& l, ClientConfig c, Progress* p);
+  Impl(net::EventLoop& l, ClientConfig c, Progress* p, journal::Journal* jr);
   ~Impl();
 
   double now() const { return static_cast<double>(uv_hrtime()) / 1e9; }
@@ -134,6 +143,26 @@ struct Client::Impl {
   void query(Job& j);
   void on_query_answer(Job& j, const net::HttpResponse& res);
   void start_download(Job& j);
+
+  // --- the journal (client_journal.cpp) -----------------------------------------
+  // Claims the call's key, or resumes what an earlier run left of it.
+  void open_call(Job& j);
+  void resume_call(Job& j, int64_t call_id);
+  void queue_create(Job& j);
+  // Follows a task an earlier run created (or that vidu.task names).
+  void follow(Job& j, const std::string& task_id, TaskState state);
+  void replay_clip(Job& j, const journal::Call& call);
+  bool known_elsewhere(const Job& j, const std::string& task_id);
+  void record_sending(Job& j);
+  void record_task(Job& j);
+  void record_state(Job& j);
+  void record_result(Job& j);
+  void record_clip(Job& j);
+  void record_failure(Job& j);
+  void release_call(Job& j);
+  // A journal write failed after the task was created: said once, the run
+  // goes on (the payload tag still finds the task next time).
+  void journal_trouble(const std::exception& e);
 };
 
 }  // namespace reel::vidu

@@ -47,6 +47,7 @@ void Client::Impl::apply(Job& j, RemoteTask remote) {
   }
   i.err_code = remote.err_code;
   j.last = std::move(remote);
+  record_state(j);
   if (i.state == TaskState::failed) {
     const bool cancelled = i.err_code == "UserCancelled";
     const std::string why = j.last.err_message.empty() ? "" : " (" + j.last.err_message + ")";
@@ -65,6 +66,7 @@ void Client::Impl::apply(Job& j, RemoteTask remote) {
     return;
   }
   if (i.state == TaskState::success) {
+    record_result(j);
     start_download(j);
     return;
   }
@@ -348,6 +350,7 @@ void Client::Impl::start_download(Job& j) {
           return;
         }
         j.info.clip = std::move(clip);
+        record_clip(j);
         notify(j);
       });
 }

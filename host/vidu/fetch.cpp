@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "host/media/media.hpp"
+#include "host/vidu/call_key.hpp"
 
 namespace reel::vidu {
 
@@ -151,8 +152,9 @@ void Fetcher::check(const std::shared_ptr<Item>& item) {
     std::weak_ptr<bool> alive;
     std::optional<media::MediaInfo> info;
     std::string error;
+    std::string sha256;  // the journal's proof that the file is the one fetched
   };
-  auto* w = new Work{{}, this, item, alive_, std::nullopt, {}};
+  auto* w = new Work{{}, this, item, alive_, std::nullopt, {}, {}};
   w->req.data = w;
   uv_queue_work(
       loop_.get(), &w->req,
@@ -160,6 +162,7 @@ void Fetcher::check(const std::shared_ptr<Item>& item) {
         auto* w = static_cast<Work*>(req->data);
         try {
           w->info = media::probe(w->item->temp, media::ProbeDepth::container);
+          w->sha256 = file_sha256(w->item->temp);
         } catch (const std::exception& e) {
           w->error = e.what();
         }
@@ -213,6 +216,7 @@ void Fetcher::check(const std::shared_ptr<Item>& item) {
         clip.width = w->info->video->width;
         clip.height = w->info->video->height;
         clip.fps = w->info->video->frame_rate.value();
+        clip.sha256 = std::move(w->sha256);
         self.finish(w->item, std::move(clip), std::nullopt);
       });
 }

@@ -94,6 +94,10 @@ class Builder {
       shot_name(v);
       return;
     }
+    if (name == "fresh" || name == "retry_failed") {
+      replay_rule(name, v);
+      return;
+    }
     const auto names = lua_names(r_.endpoint);
     const bool lua_name = detail::contains(names, name);
     if (!lua_name && detail::field_of(spec_, name) == nullptr) {
@@ -148,8 +152,17 @@ class Builder {
     r_.name = v.get<std::string>();
   }
 
+  // fresh = true, retry_failed = true: how the journal replays the call.
+  void replay_rule(const std::string& name, const json& v) {
+    if (!v.is_boolean()) {
+      fail(detail::kInvalid, name, name + " " + show(v) + " must be true or false");
+      return;
+    }
+    (name == "fresh" ? r_.fresh : r_.retry_failed) = v.get<bool>();
+  }
+
   std::string accepted() const {
-    std::vector<std::string> names{"name"};
+    std::vector<std::string> names{"name", "fresh", "retry_failed"};
     for (auto n : lua_names(r_.endpoint)) names.emplace_back(n);
     for (const auto& f : detail::common_fields()) names.emplace_back(f.name);
     for (const auto& f : spec_.fields) names.emplace_back(f.name);

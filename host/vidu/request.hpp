@@ -35,6 +35,9 @@ struct LocalInput {
 struct Request {
   Endpoint endpoint = Endpoint::text2video;
   std::string name;  // `name = "..."`: reel's label for the shot (progress, file names); not sent
+  // The journal's replay rules for this call (issue 6); not sent.
+  bool fresh = false;         // create a new task even when the journal has one
+  bool retry_failed = false;  // create anew when the journal's task failed
   nlohmann::json body = nlohmann::json::object();  // official dialect
   std::vector<LocalInput> inputs;
   std::vector<FieldError> errors;  // every problem found so far, in order
@@ -54,6 +57,7 @@ struct InputFacts {
   std::int64_t size = 0;              // bytes on disk
   double duration = 0;                // seconds, for videos
   std::vector<std::string> problems;  // host/media check() for the input's use
+  std::string sha256;                 // of the file's bytes: its identity in the journal
 };
 
 // Turns the facts (one per request.inputs entry, same order) into errors

@@ -95,6 +95,7 @@ struct InlineFile {
   std::string pointer;  // JSON pointer of its place in the official body ("/images/0")
   std::string path;
   std::string mime;  // "image/png", "video/mp4", ...
+  std::string sha256;  // of its bytes, when already known (the journal key)
 };
 
 // The create request's body text. Official: `body` as is. Vtrix: the

@@ -97,9 +97,10 @@ TEST_F(JournalTest, ResetForgetsTheTaskButKeepsTheCall) {
   const int64_t id = j.claim(proposal("k"), "me:1").call.id;
   j.set_task(id, "1");
   j.set_state(id, "failed", "CreationPolicyViolation", 0);
-  j.reset(id, "me:2");
+  j.reset(id, "me:2", "reel:new");
   auto c = j.get(id);
   EXPECT_EQ(c->task_id, "");
+  EXPECT_EQ(c->payload, "reel:new");
   EXPECT_EQ(c->state, "submitting");
   EXPECT_EQ(c->err_code, "");
   EXPECT_FALSE(c->credits);
@@ -120,9 +121,12 @@ TEST_F(JournalTest, KnowsWhetherAnOwnerOnThisHostRuns) {
   pid_t child = fork();
   if (child == 0) _exit(0);
   waitpid(child, nullptr, 0);
-  const std::string gone =
-      this_owner().substr(0, this_owner().rfind(':') + 1) + std::to_string(child);
-  EXPECT_FALSE(owner_alive(gone));
+  const std::string me = this_owner();
+  const std::string host = me.substr(0, me.find(':'));
+  EXPECT_FALSE(owner_alive(host + ":" + std::to_string(child)));
+  EXPECT_FALSE(owner_alive(host + ":" + std::to_string(child) + ":12345"));
+  // This process's pid with another start time: the pid was recycled.
+  EXPECT_FALSE(owner_alive(host + ":" + std::to_string(getpid()) + ":1"));
   EXPECT_TRUE(owner_alive("another-host.example:1"));
 }
 
@@ -215,6 +219,53 @@ TEST_F(JournalTest, AnUnusableFileIsNamedInTheError) {
   } catch (const JournalError& e) {
     EXPECT_NE(std::string(e.what()).find(not_db), std::string::npos) << e.what();
   }
+}
+
+// reel tasks reads with this: it must never make a journal, nor change one.
+TEST_F(JournalTest, ReadOnlyOpensOnlyAnExistingJournalAndWritesNothing) {
+  EXPECT_THROW(Journal(path_, Journal::read_only), JournalError);
+  EXPECT_FALSE(fs::exists(path_));
+  EXPECT_FALSE(fs::exists(dir_ / ".reel"));
+  int64_t id = 0;
+  {
+    Journal j(path_);
+    id = j.claim(proposal("k"), "me:1").call.id;
+    j.set_task(id, "42");
+  }
+  Journal r(path_, Journal::read_only);
+  EXPECT_EQ(r.find_task("42")->id, id);
+  EXPECT_EQ(r.states(id).size(), 1u);
+  EXPECT_THROW(r.set_state(id, "failed", "UserCancelled", 0), JournalError);
+  EXPECT_EQ(r.get(id)->state, "submitting");
+
+  const std::string other = (dir_ / "other.db").string();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE x (a)", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  try {
+    Journal j(other, Journal::read_only);
+    FAIL() << "read an SQLite file that is not a journal";
+  } catch (const JournalError& e) {
+    EXPECT_NE(std::string(e.what()).find(other), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(JournalTest, ListsByCreationNewestFirst) {
+  Journal j(path_);
+  const int64_t a = j.claim(proposal("a"), "me:1").call.id;
+  const int64_t b = j.claim(proposal("b"), "me:1").call.id;
+  j.set_state(a, "queueing", "", std::nullopt);  // a changed last, b was made last
+  const auto by_change = j.list(10);
+  const auto by_creation = j.list_by_creation(10);
+  ASSERT_EQ(by_creation.size(), 2u);
+  EXPECT_EQ(by_change.front().id, a);
+  EXPECT_EQ(by_creation.front().id, b);
+  EXPECT_EQ(by_creation.back().id, a);
+  EXPECT_EQ(j.list_by_creation(1).size(), 1u);
+  EXPECT_EQ(j.list_by_creation(-1).size(), 2u);  // no limit
 }
 
 }  // namespace

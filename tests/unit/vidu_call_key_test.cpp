@@ -45,7 +45,7 @@ TEST_F(CallKey, InputsCountByContentNotByPath) {
   const std::string b = write("b.png", "same bytes");  // another name, the same bytes
   const std::string c = write("c.png", "other bytes");
   const auto key = [&](const std::string& path) {
-    return canonical_request(Endpoint::img2video, body, {{"/images/0", path, "image/png"}});
+    return canonical_request(Endpoint::img2video, body, {{"/images/0", path, "image/png", ""}});
   };
   EXPECT_EQ(key(a), key(b));
   EXPECT_NE(key(a), key(c));

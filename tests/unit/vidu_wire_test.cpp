@@ -190,7 +190,7 @@ TEST(ViduWireCreate, InlineFileEqualsInlineDataUrl) {
                  {"prompt", "p"},
                  {"duration", 5}};
     const std::string text = create_body(Dialect::vidu, Endpoint::img2video, body,
-                                         {{"/images/0", file.path(), "image/png"}});
+                                         {{"/images/0", file.path(), "image/png", ""}});
     const std::string url = reel::vidu::inline_data_url(file.path(), "image/png");
     body["images"][0] = url;
     EXPECT_EQ(text, body.dump());  // exact bytes, not only the same JSON
@@ -207,7 +207,7 @@ TEST(ViduWireCreate, TwoFilesInVtrixEnvelope) {
   // Given in reverse order of their places in the text.
   const std::string text = create_body(
       Dialect::vtrix, Endpoint::start_end2video, body,
-      {{"/images/1", last.path(), "image/jpeg"}, {"/images/0", first.path(), "image/png"}});
+      {{"/images/1", last.path(), "image/jpeg", ""}, {"/images/0", first.path(), "image/png", ""}});
   const json out = json::parse(text);
   EXPECT_EQ(out["model"], "viduq2_pro_start_end2video");
   const json& images = out["input"][0]["params"]["images"];
@@ -220,7 +220,7 @@ TEST(ViduWireCreate, UnreadableFileIsRuntimeErrorNamingIt) {
   const json body = {{"model", "viduq2-pro"}, {"images", {"x"}}, {"prompt", "p"}};
   const std::string missing = "/nonexistent/reel-wire-test/missing.png";
   try {
-    create_body(Dialect::vidu, Endpoint::img2video, body, {{"/images/0", missing, "image/png"}});
+    create_body(Dialect::vidu, Endpoint::img2video, body, {{"/images/0", missing, "image/png", ""}});
     FAIL() << "no throw";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
@@ -228,7 +228,7 @@ TEST(ViduWireCreate, UnreadableFileIsRuntimeErrorNamingIt) {
   // A directory cannot be sent either (and root can read any file, so no chmod test).
   const std::string dir = std::filesystem::temp_directory_path().string();
   try {
-    create_body(Dialect::vidu, Endpoint::img2video, body, {{"/images/0", dir, "image/png"}});
+    create_body(Dialect::vidu, Endpoint::img2video, body, {{"/images/0", dir, "image/png", ""}});
     FAIL() << "no throw";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(dir), std::string::npos) << e.what();
@@ -240,14 +240,14 @@ TEST(ViduWireCreate, BadPointersAreInvalidArgument) {
   const json body = {{"model", "viduq2-pro"}, {"images", {"x"}}, {"prompt", "p"}};
   auto with = [&](const std::string& pointer) {
     return create_body(Dialect::vidu, Endpoint::img2video, body,
-                       {{pointer, file.path(), "image/png"}});
+                       {{pointer, file.path(), "image/png", ""}});
   };
   EXPECT_THROW(with("/images/5"), std::invalid_argument);
   EXPECT_THROW(with("images/0"), std::invalid_argument);
   EXPECT_THROW(with("/images/~9"), std::invalid_argument);
   EXPECT_THROW(create_body(Dialect::vidu, Endpoint::img2video, body,
-                           {{"/images/0", file.path(), "image/png"},
-                            {"/images/0", file.path(), "image/png"}}),
+                           {{"/images/0", file.path(), "image/png", ""},
+                            {"/images/0", file.path(), "image/png", ""}}),
                std::invalid_argument);
   EXPECT_THROW(create_body(Dialect::vidu, Endpoint::text2video,
                            json{{"model", "viduq2"}, {"prompt", "\xff"}}, {}),

@@ -251,7 +251,9 @@ local run_n = 0
 -- opts: dialect ("vtrix"), key (default sim.key; false: no VIDU_API_KEY),
 -- key_file (passed as --key-file), time_scale (default sim.speed), out
 -- (default a new folder), dir (where the script is written), timeout (s),
--- env (table of extra variables), loud (no --quiet: progress lines).
+-- env (table of extra variables), loud (no --quiet: progress lines), name
+-- (the script's file name in dir: the same name in the same dir is the same
+-- script to the journal), args (more options for reel run, a string).
 -- Returns { code, out, err, out_dir, dir, results } where results are the
 -- JSON lines the script printed.
 local function reel(sim, script, opts)
@@ -259,10 +261,11 @@ local function reel(sim, script, opts)
   run_n = run_n + 1
   local dir = opts.dir or newdir("run")
   local out_dir = opts.out or (dir .. "/out")
-  local path = ("%s/script-%d.lua"):format(dir, run_n)
+  local path = opts.name and (dir .. "/" .. opts.name) or ("%s/script-%d.lua"):format(dir, run_n)
   write_file(path, PRELUDE .. script)
   local env = { "env", "-u VIDU_API_KEY", "-u REEL_KEY_FILE", "-u VIDU_DIALECT", "-u REEL_OUT",
-                "-u REEL_QUIET", "-u REEL_TIME_SCALE", "-u VIDU_BASE_URL" }
+                "-u REEL_QUIET", "-u REEL_TIME_SCALE", "-u VIDU_BASE_URL", "-u REEL_JOURNAL",
+                "-u REEL_RETRY_FAILED" }
   if sim then
     env[#env + 1] = "VIDU_BASE_URL=" .. q(sim.base)
     env[#env + 1] = "REEL_TIME_SCALE=" .. (opts.time_scale or sim.speed)
@@ -274,6 +277,7 @@ local function reel(sim, script, opts)
   local args = { opts.loud and "" or "--quiet", "--out " .. q(out_dir) }
   if opts.dialect then args[#args + 1] = "--dialect " .. opts.dialect end
   if opts.key_file then args[#args + 1] = "--key-file " .. q(opts.key_file) end
+  if opts.args then args[#args + 1] = opts.args end
   local cmd = ("cd %s && %s timeout -k 5 %d %s run %s %s"):format(
     q(dir), table.concat(env, " "), opts.timeout or 120, q(REEL), table.concat(args, " "), q(path))
   -- REEL_E2E_TIMING=1 says how long each run took (to keep the suite fast).

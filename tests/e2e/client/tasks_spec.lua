@@ -58,7 +58,9 @@ emit{ total = total }
     assert.are.equal(id, v.id)
     assert.are.equal("success", v.state)
     assert.are.equal(id, v.clip.task_id)
-    S.assert_clip(v.clip, { name = "task_" .. id, out_dir = second.out_dir, duration = 2, size = { 960, 528 } })
+    -- The journal (in the shared folder) knows the task: it keeps its shot name.
+    assert.are.equal("left", v.name)
+    S.assert_clip(v.clip, { name = "left", out_dir = second.out_dir, duration = 2, size = { 960, 528 } })
     S.assert_no_part(second.out_dir)
     -- The balance went down by what the task cost.
     assert.are.equal(4321 - first.results[1].credits, second.results[2].total)
