@@ -14,6 +14,7 @@
 #include "bindings/lua_cli.hpp"
 #include "host/cli/probe_command.hpp"
 #include "host/cli/sim_command.hpp"
+#include "host/cli/tasks_command.hpp"
 #include "host/plugin/plugin.hpp"
 
 namespace reel::cli {
@@ -29,7 +30,6 @@ struct Later {
 // Subcommands of the design whose work has not landed yet: they parse, and
 // say so with exit status 2.
 constexpr Later kNotBuiltYet[] = {
-    {"tasks", "list, show or cancel the tasks in the journal", "the journal (issue 6)"},
     {"test", "run a library's specs with the simulator in process", "team libraries (issue 9)"},
     {"callbacks", "receive and verify Vidu callbacks", "the reliability work (issue 10)"},
 };
@@ -58,6 +58,11 @@ int run_probe(const ProbeOptions& options) {
 int run_sim(const SimCommand& command) {
   auto entry = reinterpret_cast<SimEntry>(command_entry("sim", kSimModule, kSimEntry));
   return entry != nullptr ? entry(command) : lua::kExitScriptError;
+}
+
+int run_tasks(const TasksOptions& options) {
+  auto entry = reinterpret_cast<TasksEntry>(command_entry("tasks", kTasksModule, kTasksEntry));
+  return entry != nullptr ? entry(options) : lua::kExitScriptError;
 }
 
 // The options `run` and `repl` share. They reach the vidu module (loaded
@@ -142,7 +147,8 @@ class InProcessSim {
 }  // namespace
 
 bool is_reel_command(const char* arg) {
-  for (const char* name : {"run", "repl", "probe", "sim", "--help", "-h", "--version", "--paths"}) {
+  for (const char* name :
+       {"run", "repl", "probe", "sim", "tasks", "--help", "-h", "--version", "--paths"}) {
     if (std::strcmp(arg, name) == 0) return true;
   }
   for (const Later& later : kNotBuiltYet) {
@@ -200,6 +206,35 @@ int run_reel_command(int argc, char** argv) {
   sim->add_option("--credits", so.credits, "starting credit balance");
   sim->add_flag("--quiet", so.quiet, "no request log");
 
+  // `reel tasks` is `reel tasks list`; the options may follow the action
+  // (fallthrough), as in `reel tasks show 3 --json`.
+  TasksOptions tasks_options;
+  std::string tasks_dialect;
+  std::string tasks_key_file;
+  CLI::App* tasks = app.add_subcommand("tasks", "list, show or cancel the tasks in the journal");
+  tasks->require_subcommand(0, 1);
+  tasks->add_option("--journal", tasks_options.journal,
+                    "the journal (default $REEL_JOURNAL, else .reel/journal.db)");
+  tasks->add_flag("--json", tasks_options.json, "print JSON");
+  CLI::Option* tasks_all = tasks->add_flag("--all", tasks_options.all, "list: every call");
+  CLI::Option* tasks_limit =
+      tasks->add_option("--limit", tasks_options.limit, "list: the N most recent calls (50)")
+          ->check(CLI::PositiveNumber);
+  tasks->add_option("--dialect", tasks_dialect, "cancel: wire format, vidu (default) or vtrix")
+      ->check(CLI::IsMember({"vidu", "vtrix"}));
+  tasks->add_option("--key-file", tasks_key_file,
+                    "cancel: read the API key from the first line of FILE, not VIDU_API_KEY");
+  CLI::App* tasks_list = tasks->add_subcommand("list", "the calls, most recent first");
+  CLI::App* tasks_show =
+      tasks->add_subcommand("show", "one call: every field, the states seen, the request");
+  CLI::App* tasks_cancel =
+      tasks->add_subcommand("cancel", "cancel a remote task that has not started yet");
+  for (CLI::App* action : {tasks_list, tasks_show, tasks_cancel}) action->fallthrough();
+  for (CLI::App* action : {tasks_show, tasks_cancel}) {
+    action->add_option("ID", tasks_options.id, "the journal's row id, or the remote task id")
+        ->required();
+  }
+
   std::vector<CLI::App*> later;
   for (const Later& l : kNotBuiltYet) {
     CLI::App* sub = app.add_subcommand(l.name, l.summary);
@@ -248,6 +283,15 @@ int run_reel_command(int argc, char** argv) {
   }
   if (*probe) return run_probe(probe_options);
   if (*sim) return run_sim(sim_command);
+  if (*tasks) {
+    if (*tasks_show) tasks_options.action = "show";
+    if (*tasks_cancel) tasks_options.action = "cancel";
+    if (tasks_options.action != "list" && (tasks_all->count() > 0 || tasks_limit->count() > 0))
+      return usage_error("tasks " + tasks_options.action + ": --all and --limit are for the list");
+    if (!tasks_dialect.empty()) setenv("VIDU_DIALECT", tasks_dialect.c_str(), 1);
+    if (!tasks_key_file.empty()) setenv("REEL_KEY_FILE", tasks_key_file.c_str(), 1);
+    return run_tasks(tasks_options);
+  }
   for (size_t i = 0; i < later.size(); ++i) {
     if (*later[i]) {
       std::fprintf(stderr, "reel %s: not built yet; it arrives with %s.\n", kNotBuiltYet[i].name,
