@@ -1,15 +1,13 @@
 #include "host/journal/journal.hpp"
 
-#include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "host/process/process.hpp"
 
 namespace reel::journal {
 
@@ -401,23 +399,6 @@ std::vector<Call> Journal::list(int limit) {
 
 namespace {
 
-// Field 22 of /proc/PID/stat: when the process started, in clock ticks since
-// boot; "" when it cannot be read (no such process, no /proc).
-std::string start_ticks(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return "";
-  // The command name (field 2) may hold spaces: count fields after its ')'.
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return "";
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-    if (i == 22) return field;
-  }
-  return "";
-}
-
 std::string host_name() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
@@ -428,7 +409,7 @@ std::string host_name() {
 
 std::string this_owner() {
   const long pid = getpid();
-  return host_name() + ":" + std::to_string(pid) + ":" + start_ticks(pid);
+  return host_name() + ":" + std::to_string(pid) + ":" + process::start_ticks(pid);
 }
 
 bool owner_alive(const std::string& owner) {
@@ -439,9 +420,9 @@ bool owner_alive(const std::string& owner) {
   const auto second = owner.find(':', first + 1);
   const long pid = std::strtol(owner.c_str() + first + 1, nullptr, 10);
   if (pid <= 0) return false;
-  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) return false;
+  if (!process::running(pid)) return false;
   const std::string start = second == std::string::npos ? "" : owner.substr(second + 1);
-  return start.empty() || start == start_ticks(pid);
+  return start.empty() || start == process::start_ticks(pid);
 }
 
 }  // namespace reel::journal

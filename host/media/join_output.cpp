@@ -3,29 +3,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 
 #include "host/media/join_clip.hpp"
 #include "host/media/media.hpp"
+#include "host/media/temp_file.hpp"
 
 namespace reel::media::join {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// A hidden name in the same folder, so that the final rename is atomic and
-// never crosses file systems; unique per process and call.
-std::string temporary_name(const fs::path& path) {
-  static std::atomic<unsigned> counter{0};
-  std::string name = "." + path.filename().string() + "." + std::to_string(getpid()) + "-" +
-                     std::to_string(counter++) + ".part";
-  return (path.parent_path() / name).string();
-}
-
-}  // namespace
 
 Output::Output(const std::string& path) : path_(path) {
   fs::path p(path);
@@ -35,7 +22,7 @@ Output::Output(const std::string& path) : path_(path) {
   if (!fs::is_directory(folder, ec)) {
     throw MediaError(path, "the folder " + folder.string() + " does not exist");
   }
-  temp_ = temporary_name(p);
+  temp_ = temporary_path(path);
   AVFormatContext* raw = nullptr;
   int err = avformat_alloc_output_context2(&raw, nullptr, "mp4", temp_.c_str());
   if (err < 0) throw MediaError(path, failure("cannot set up MP4 output", err));

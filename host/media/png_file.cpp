@@ -4,15 +4,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <system_error>
 
 #include "host/media/log.hpp"
 #include "host/media/media.hpp"
+#include "host/media/temp_file.hpp"
 
 namespace reel::media {
 
@@ -46,13 +45,8 @@ av::Packet encode_png(const std::string& path, const AVFrame* rgb) {
 // A file in the folder of `out` that nobody else has: created with O_EXCL and
 // the usual permissions (umask applies, unlike mkstemp's 0600).
 int create_temporary(const std::string& out, std::string* name) {
-  static std::atomic<unsigned> counter{0};
-  std::random_device entropy;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    char suffix[40];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%u-%08x", static_cast<int>(getpid()),
-                  counter.fetch_add(1), entropy());
-    *name = out + suffix;
+    *name = temporary_path(out);
     const int fd = ::open(name->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0 || errno != EEXIST) return fd;
   }
