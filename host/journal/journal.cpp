@@ -147,25 +147,31 @@ Call read_call(const Statement& s) {
 // BEGIN IMMEDIATE ... COMMIT, rolled back when an exception leaves the scope.
 class Transaction {
  public:
-  explicit Transaction(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
+  // Inside a Journal::Batch the batch's transaction is the one: nothing to
+  // begin or commit here.
+  explicit Transaction(sqlite3* db) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
+    if (!nested_) run(db_, "BEGIN IMMEDIATE");
+  }
   ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!done_ && !nested_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
   void commit() {
-    run("COMMIT");
+    if (!nested_) run(db_, "COMMIT");
     done_ = true;
   }
 
- private:
-  void run(const char* sql) {
+  static void run(sqlite3* db, const char* sql) {
     char* error = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
       std::string text = error != nullptr ? error : "unknown error";
       sqlite3_free(error);
       throw JournalError("journal: " + text);
     }
   }
+
+ private:
   sqlite3* db_;
+  bool nested_;
   bool done_ = false;
 };
 
@@ -218,6 +224,19 @@ Journal::Journal(const std::string& path, ReadOnly) : path_(path) {
     db_ = nullptr;
     throw JournalError("the journal " + path + " cannot be read: " + e.what());
   }
+}
+
+Journal::Batch::Batch(Journal& journal) : db_(journal.db_) {
+  Transaction::run(db_, "BEGIN IMMEDIATE");
+}
+
+Journal::Batch::~Batch() {
+  if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Journal::Batch::commit() {
+  Transaction::run(db_, "COMMIT");
+  done_ = true;
 }
 
 Journal::~Journal() {

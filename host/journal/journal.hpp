@@ -76,6 +76,22 @@ class Journal {
 
   const std::string& path() const { return path_; }
 
+  // The changes made while a Batch lives are one transaction, committed by
+  // commit() (rolled back if it is never called): one commit for what
+  // belongs together, such as a task id and its first state.
+  class Batch {
+   public:
+    explicit Batch(Journal& journal);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    void commit();
+
+   private:
+    sqlite3* db_;
+    bool done_ = false;
+  };
+
   // The call with this key, if the journal knows it.
   std::optional<Call> find(const std::string& key);
   // By row id, or by remote task id.

@@ -374,7 +374,6 @@ void Client::Impl::adopt(Job& j, RemoteTask remote) {
   }
   j.info.id = remote.id;
   adopted.insert(remote.id);
-  record_task(j);
   j.submission.body = nlohmann::json();  // the inline files may be megabytes
   j.submission.files.clear();
   j.info.state_since = now();
@@ -489,6 +488,7 @@ uint64_t Client::attach(const std::string& remote_id) {
   if (known) {
     j.call_id = known->id;
     j.recorded_state = known->state;
+    j.recorded_task = known->task_id;
     if (!known->shot.empty()) j.info.name = known->shot;
     j.info.model = known->model;
     if (known->state == "success" && !known->file.empty()) {

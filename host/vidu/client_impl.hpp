@@ -50,9 +50,10 @@ struct Client::Impl {
     RemoteTask last;      // the latest answer
     std::vector<std::function<void(std::optional<Failure>)>> cancel_waiters;
     bool timed_out = false;
-    // The journal's row for this call (0: not recorded) and the last state
-    // and credits written to it.
+    // The journal's row for this call (0: not recorded) and the last task
+    // id, state and credits written to it.
     int64_t call_id = 0;
+    std::string recorded_task;
     std::string recorded_state;
     std::optional<int> recorded_credits;
   };
@@ -154,9 +155,7 @@ struct Client::Impl {
   void replay_clip(Job& j, const journal::Call& call);
   bool known_elsewhere(const Job& j, const std::string& task_id);
   void record_sending(Job& j);
-  void record_task(Job& j);
   void record_state(Job& j);
-  void record_result(Job& j);
   void record_clip(Job& j);
   void record_failure(Job& j);
   void release_call(Job& j);

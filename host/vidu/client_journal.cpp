@@ -109,6 +109,7 @@ void Client::Impl::resume_call(Job& j, int64_t call_id) {
   }
   j.call_id = call_id;  // taken over: this run owns the row now
   j.recorded_state = call->state;
+  j.recorded_task = call->task_id;
   j.recorded_credits = call->credits ? std::optional<int>(static_cast<int>(*call->credits))
                                      : std::nullopt;
   const auto recreate = [&] {
@@ -272,22 +273,24 @@ void Client::Impl::record_sending(Job& j) {
   j.recorded_state = "sending";
 }
 
-void Client::Impl::record_task(Job& j) {
-  if (j.call_id == 0) return;
-  try {
-    journal->set_task(j.call_id, j.info.id);
-  } catch (const std::exception& e) {
-    journal_trouble(e);
-  }
-}
-
+// The task id (first time), the state and credits, and a success's result
+// URLs: one transaction.
 void Client::Impl::record_state(Job& j) {
   if (j.call_id == 0) return;
   const std::string state = state_name(j.info.state);
-  if (state == j.recorded_state && j.info.credits == j.recorded_credits) return;
+  const bool new_task = j.recorded_task != j.info.id;
+  if (!new_task && state == j.recorded_state && j.info.credits == j.recorded_credits) return;
   try {
+    journal::Journal::Batch batch(*journal);
+    if (new_task) journal->set_task(j.call_id, j.info.id);
     journal->set_state(j.call_id, state, j.info.err_code,
                        j.info.credits ? std::optional<int64_t>(*j.info.credits) : std::nullopt);
+    if (j.info.state == TaskState::success && !j.last.creations.empty()) {
+      const Creation& c = j.last.creations.front();
+      journal->set_result(j.call_id, c.url, c.cover_url, c.id);
+    }
+    batch.commit();
+    j.recorded_task = j.info.id;
     j.recorded_state = state;
     j.recorded_credits = j.info.credits;
   } catch (const std::exception& e) {
@@ -295,26 +298,19 @@ void Client::Impl::record_state(Job& j) {
   }
 }
 
-void Client::Impl::record_result(Job& j) {
-  if (j.call_id == 0 || j.last.creations.empty()) return;
-  const Creation& c = j.last.creations.front();
-  try {
-    journal->set_result(j.call_id, c.url, c.cover_url, c.id);
-  } catch (const std::exception& e) {
-    journal_trouble(e);
-  }
-}
-
+// The verified file, and the row let go: this call is done.
 void Client::Impl::record_clip(Job& j) {
   if (j.call_id == 0 || !j.info.clip) return;
   const Clip& c = *j.info.clip;
   try {
+    journal::Journal::Batch batch(*journal);
     journal->set_file(j.call_id, std::filesystem::absolute(c.path).string(), c.sha256, c.duration,
                       c.width, c.height, c.fps);
+    journal->release(j.call_id);
+    batch.commit();
   } catch (const std::exception& e) {
     journal_trouble(e);
   }
-  release_call(j);
 }
 
 // What a failure leaves in the journal decides the next run: a verdict on

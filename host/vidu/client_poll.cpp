@@ -66,7 +66,6 @@ void Client::Impl::apply(Job& j, RemoteTask remote) {
     return;
   }
   if (i.state == TaskState::success) {
-    record_result(j);
     start_download(j);
     return;
   }

@@ -78,6 +78,7 @@ echo "tasks_1000: $TASKS tasks, sim --speed $SPEED --concurrency $CONCURRENCY ($
      "load $(cut -d' ' -f1-3 /proc/loadavg))"
 rc=0
 VIDU_BASE_URL=$base VIDU_API_KEY=$KEY REEL_TIME_SCALE=$SPEED REEL_QUIET=1 REEL_OUT=$work/out \
+  REEL_JOURNAL=${BENCH_JOURNAL:-$work/journal.db} \
   timeout "$TIMEOUT" /usr/bin/time -f '%e %U %S %M' -o "$work/time" \
   "$REEL" run "$here/tasks_1000.lua" "$TASKS" >"$work/run.log" 2>&1 || rc=$?
 cat "$work/run.log"

@@ -268,5 +268,27 @@ TEST_F(JournalTest, ListsByCreationNewestFirst) {
   EXPECT_EQ(j.list_by_creation(-1).size(), 2u);  // no limit
 }
 
+TEST_F(JournalTest, ABatchIsOneTransaction) {
+  Journal j(path_);
+  const int64_t id = j.claim(proposal("k"), "me:1").call.id;
+  {
+    Journal::Batch batch(j);
+    j.set_task(id, "7");
+    j.set_state(id, "queueing", "", 10);
+    // Another connection sees nothing of it before the commit.
+    Journal other(path_, Journal::read_only);
+    EXPECT_EQ(other.get(id)->task_id, "");
+    batch.commit();
+  }
+  EXPECT_EQ(j.get(id)->task_id, "7");
+  EXPECT_EQ(j.get(id)->state, "queueing");
+  {
+    Journal::Batch batch(j);
+    j.set_state(id, "success", "", 10);
+  }  // never committed: rolled back
+  EXPECT_EQ(j.get(id)->state, "queueing");
+  EXPECT_EQ(j.states(id).back().state, "queueing");
+}
+
 }  // namespace
 }  // namespace reel::journal
