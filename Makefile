@@ -34,7 +34,8 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 demo: build
 	@echo "make demo: three shots through the Vidu client on the built-in simulator"
 	@echo "(the storyboard example arrives with the storyboard module)"
-	./$(BUILD)/reel run --sim --speed 10 --out $(BUILD)/demo scripts/first_shots.lua
+	./$(BUILD)/reel run --sim --speed 10 --out $(BUILD)/demo --journal $(BUILD)/demo/journal.db \
+	  scripts/first_shots.lua
 
 # The ASan tree runs every test but the two black-box HTTP suites
 # (sim_conformance_*, client_e2e_*: the binary driven from outside, two minutes
