@@ -330,8 +330,8 @@ void Client::Impl::lookup(Job& j, const std::string& token, int page, const std:
       fail(j, {"CreateUnconfirmed",
                kind_label(j) + ": the create request may have reached Vidu but " + what +
                    ", and looking for the task failed too (" + describe(res) +
-                   "); reel does not send it again: look for payload \"" + j.tag +
-                   "\" with reel tasks or the Vidu console",
+                   "); reel does not send it now: run the script again and it looks for "
+                   "the task (payload \"" + j.tag + "\") before anything is sent",
                "", "", res.status, false});
       return;
     }
