@@ -216,6 +216,7 @@ vidu::Dialect dialect_setting(lua_State* L) {
 
 // The entry point bindings/lazy_module looks up.
 extern "C" __attribute__((visibility("default"))) int reel_open_vidu(lua_State* L) {
+  reel::vidu::prepare_hashing();  // before any file is hashed on the thread pool
   const luaL_Reg functions[] = {
       {"validate", reel::lua::validate}, {"estimate", reel::lua::estimate}, {nullptr, nullptr}};
   luaL_newlib(L, functions);

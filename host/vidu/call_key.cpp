@@ -1,5 +1,6 @@
 #include "host/vidu/call_key.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <fstream>
@@ -36,6 +37,13 @@ class Digest {
 };
 
 }  // namespace
+
+void prepare_hashing() {
+  // A digest does every lazy step a pool thread's first digest would (the
+  // configuration, the provider, the fetch of SHA-256).
+  OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
+  text_sha256("");
+}
 
 std::string file_sha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

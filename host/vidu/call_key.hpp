@@ -15,6 +15,11 @@
 
 namespace reel::vidu {
 
+// Initialises OpenSSL on the calling thread. Call it on the main thread
+// before hashing on the thread pool: OpenSSL sets itself up on first use,
+// and state it makes on a pool thread is never freed (LeakSanitizer says so).
+void prepare_hashing();
+
 // Lower-case hex SHA-256 of a file's bytes, read in chunks. Throws
 // std::runtime_error naming the file when it cannot be read.
 std::string file_sha256(const std::string& path);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "host/vidu/call_key.hpp"
 #include "host/vidu/client_impl.hpp"
 #include "host/vidu/request.hpp"
 
@@ -43,6 +44,7 @@ Client::Impl::Impl(net::EventLoop& l, ClientConfig c, Progress* p, journal::Jour
       plan(config.time_scale),
       journal(jr),
       owner(journal::this_owner()) {
+  prepare_hashing();  // downloads are hashed on the thread pool
   poll_timer = new uv_timer_t;
   kick_timer = new uv_timer_t;
   for (uv_timer_t* t : {poll_timer, kick_timer}) {
