@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "host/process/process.hpp"
 
@@ -193,15 +194,29 @@ Journal::Journal(const std::string& path) : path_(path) {
   }
   // Another process may hold the write lock for a moment.
   sqlite3_busy_timeout(db_, 10000);
-  try {
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");  // WAL: durable at checkpoints, never corrupt
-    exec("PRAGMA foreign_keys=ON");
-    exec(kSchema);
-  } catch (const JournalError& e) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw JournalError("the journal " + path + " cannot be used: " + e.what());
+  // Two processes opening a new journal at once: switching to WAL and
+  // creating the tables can be refused as busy without the busy handler
+  // (SQLite does so rather than risk a deadlock), so the setup is tried
+  // again for as long as the busy timeout. The schema goes in under
+  // BEGIN IMMEDIATE, which takes the write lock before reading.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=NORMAL");  // WAL: durable at checkpoints, never corrupt
+      exec("PRAGMA foreign_keys=ON");
+      exec((std::string("BEGIN IMMEDIATE;") + kSchema + "COMMIT;").c_str());
+      break;
+    } catch (const JournalError& e) {
+      const int code = sqlite3_errcode(db_) & 0xff;
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if ((code == SQLITE_BUSY || code == SQLITE_LOCKED) && attempt < 200) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw JournalError("the journal " + path + " cannot be used: " + e.what());
+    }
   }
 }
 

@@ -290,5 +290,31 @@ TEST_F(JournalTest, ABatchIsOneTransaction) {
   EXPECT_EQ(j.states(id).back().state, "queueing");
 }
 
+// Two reel runs started together on a journal neither has made yet.
+TEST_F(JournalTest, ProcessesOpeningANewJournalTogetherAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = (dir_ / ("new-" + std::to_string(round) + ".db")).string();
+    std::vector<pid_t> children;
+    for (int i = 0; i < 5; ++i) {
+      const pid_t child = fork();
+      if (child == 0) {
+        try {
+          Journal j(path);
+          _exit(0);
+        } catch (...) {
+          _exit(1);
+        }
+      }
+      children.push_back(child);
+    }
+    for (const pid_t child : children) {
+      int status = 0;
+      waitpid(child, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "round " << round;
+    }
+  }
+}
+
+
 }  // namespace
 }  // namespace reel::journal
