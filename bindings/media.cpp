@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,46 @@ int frame_tostring(lua_State* L) {
   return 1;
 }
 
+// Raises a vidu.Error (MediaInvalid) for a bad option, naming it.
+[[noreturn]] void raise_option(lua_State* L, const char* key, const std::string& message) {
+  ErrorInfo info;
+  info.code = "MediaInvalid";
+  info.message = message;
+  info.field = key;
+  raise_error(L, info);
+  throw std::logic_error("raise_error returned");  // not reached: it raises
+}
+
+// Option `key` of the table at `idx`: absent or nil gives `fallback`, else a
+// whole number of pixels in [lo, hi] (320.0 counts), checked at the call.
+int pixels_option(lua_State* L, int idx, const char* fn, const char* key, int lo, int hi,
+                  int fallback) {
+  lua_getfield(L, idx, key);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return fallback;
+  }
+  const std::string rule =
+      "use a whole number of pixels from " + std::to_string(lo) + " to " + std::to_string(hi);
+  if (lua_type(L, -1) != LUA_TNUMBER) {
+    raise_option(L, key,
+                 std::string(fn) + ": " + key + " must be a number of pixels, got a " +
+                     luaL_typename(L, -1) + "; " + rule);
+  }
+  int is_integer = 0;
+  const lua_Integer value = lua_tointegerx(L, -1, &is_integer);
+  const std::string shown = luaL_tolstring(L, -1, nullptr);
+  lua_pop(L, 2);
+  if (!is_integer) {
+    raise_option(L, key,
+                 std::string(fn) + ": " + key + "=" + shown + " is not a whole number; " + rule);
+  }
+  if (value < lo || value > hi) {
+    raise_option(L, key, std::string(fn) + ": " + key + "=" + shown + " is out of range; " + rule);
+  }
+  return static_cast<int>(value);
+}
+
 // Where a frame goes when the caller names no file: out/frames/<stem>-<which>.png
 std::string default_frame_path(const std::string& source, const std::string& which) {
   return (fs::path(kDefaultOut) / "frames" /
@@ -195,7 +236,8 @@ std::string default_frame_path(const std::string& source, const std::string& whi
       .string();
 }
 
-// media.frame(path, {at = seconds | "first" | "last", out = "x.png"}) -> Frame
+// media.frame(path, {at = seconds | "first" | "last", out = "x.png", width = W,
+//                    height = H}) -> Frame; width and/or height scale it, aspect kept
 int frame(lua_State* L) {
   auto path = path_arg(L, 1, "media.frame");
   media::FrameRequest request;
@@ -226,6 +268,8 @@ int frame(lua_State* L) {
     lua_getfield(L, 2, "out");
     if (!lua_isnil(L, -1)) out = luaL_checkstring(L, -1);
     lua_pop(L, 1);
+    request.width = pixels_option(L, 2, "media.frame", "width", 1, media::kMaxFrameSide, 0);
+    request.height = pixels_option(L, 2, "media.frame", "height", 1, media::kMaxFrameSide, 0);
   }
   if (out.empty()) out = default_frame_path(path, which);
   auto result = std::make_shared<media::Frame>();
@@ -301,17 +345,60 @@ int concat(lua_State* L) {
       });
 }
 
+// media.strip({frame_or_path, ...}, out, {height = 180, gap = 4})
+//   -> { path = out, width = W, height = H }
+int strip(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  std::vector<std::string> pictures;
+  const lua_Integer n = luaL_len(L, 1);
+  for (lua_Integer i = 1; i <= n; ++i) {
+    const int type = lua_rawgeti(L, 1, i);
+    if (type == LUA_TTABLE) lua_getfield(L, -1, "path");  // a Frame
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      raise_option(L, "pictures",
+                   "media.strip: picture " + std::to_string(i) + " is a " + lua_typename(L, type) +
+                       (type == LUA_TTABLE ? " with no path" : "") +
+                       "; pass PNG or JPEG paths, or Frames from media.frame");
+    }
+    pictures.emplace_back(lua_tostring(L, -1));
+    lua_pop(L, type == LUA_TTABLE ? 2 : 1);
+  }
+  if (pictures.empty()) {
+    raise_option(L, "pictures",
+                 "media.strip: the list of pictures is empty; pass one or more PNG or JPEG "
+                 "paths, or Frames from media.frame");
+  }
+  const std::string out = luaL_checkstring(L, 2);
+  media::StripOptions options;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    options.height = pixels_option(L, 3, "media.strip", "height", media::kStripMinHeight,
+                                   media::kStripMaxHeight, options.height);
+    options.gap = pixels_option(L, 3, "media.strip", "gap", 0, media::kStripMaxGap, options.gap);
+  }
+  auto result = std::make_shared<media::Frame>();
+  return run_in_pool(
+      L, [pictures, out, options, result] { *result = media::make_strip(pictures, out, options); },
+      [result](lua_State* L, std::exception_ptr error) {
+        if (error) return raise_from(L, error);
+        lua_createtable(L, 0, 3);
+        set_str(L, "path", result->path);
+        set_int(L, "width", result->width);
+        set_int(L, "height", result->height);
+        return 1;
+      });
+}
+
 }  // namespace
 
 }  // namespace reel::lua
 
 // The entry point bindings/lazy_module looks up.
 extern "C" __attribute__((visibility("default"))) int reel_open_media(lua_State* L) {
-  const luaL_Reg functions[] = {{"probe", reel::lua::probe},
-                                {"check", reel::lua::check},
-                                {"frame", reel::lua::frame},
-                                {"concat", reel::lua::concat},
-                                {nullptr, nullptr}};
+  const luaL_Reg functions[] = {
+      {"probe", reel::lua::probe},   {"check", reel::lua::check}, {"frame", reel::lua::frame},
+      {"concat", reel::lua::concat}, {"strip", reel::lua::strip}, {nullptr, nullptr},
+  };
   luaL_newlib(L, functions);
   return 1;
 }

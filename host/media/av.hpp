@@ -7,6 +7,7 @@ extern "C" {
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
 #include <libavutil/frame.h>
+#include <libswscale/swscale.h>
 }
 
 #include <memory>
@@ -43,6 +44,11 @@ struct PacketFreer {
   void operator()(AVPacket* p) const { av_packet_free(&p); }
 };
 using Packet = std::unique_ptr<AVPacket, PacketFreer>;
+
+struct ScalerFreer {
+  void operator()(SwsContext* sws) const { sws_freeContext(sws); }
+};
+using Scaler = std::unique_ptr<SwsContext, ScalerFreer>;
 
 inline std::string error_text(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};

@@ -11,6 +11,7 @@
 // last frame decodes only the last GOP, and exactly one frame is converted and
 // encoded (the CLI converts and encodes every frame after the seek point).
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -483,36 +484,40 @@ av::FramePtr frame_at(Source& src, double at) {
 // ---------------------------------------------------------------------------
 // Pixels
 
-// Converts to packed RGB at the same size, as the CLI's scale filter does:
-// its default flags (bicubic) and the frame's own matrix and range.
-av::FramePtr to_rgb24(const std::string& path, const AVFrame* src) {
+// Converts to packed RGB, as the CLI's scale filter does: the frame's own
+// matrix and range. At the same size its default flags (bicubic) make the
+// CLI's pixels; a shrink averages with area, which does not alias.
+av::FramePtr to_rgb24(const std::string& path, const AVFrame* src, int width, int height,
+                      AVRational sar) {
   const auto format = static_cast<AVPixelFormat>(src->format);
-  SwsContext* sws = sws_getContext(src->width, src->height, format, src->width, src->height,
-                                   AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr, nullptr, nullptr);
-  if (sws == nullptr) {
+  const bool shrink = (width < src->width && height <= src->height) ||
+                      (width <= src->width && height < src->height);
+  av::Scaler sws(sws_getContext(src->width, src->height, format, width, height, AV_PIX_FMT_RGB24,
+                                shrink ? SWS_AREA : SWS_BICUBIC, nullptr, nullptr, nullptr));
+  if (!sws) {
     const char* name = av_get_pix_fmt_name(format);
     throw MediaError(path, std::string("cannot convert pixel format ") +
                                (name != nullptr ? name : "unknown") + " to RGB");
   }
   const int* coefficients = sws_getCoefficients(src->colorspace);
   const int full_range = src->color_range == AVCOL_RANGE_JPEG ? 1 : 0;
-  sws_setColorspaceDetails(sws, coefficients, full_range, coefficients, 0, 0, 1 << 16, 1 << 16);
+  sws_setColorspaceDetails(sws.get(), coefficients, full_range, coefficients, 0, 0, 1 << 16,
+                           1 << 16);
 
   av::FramePtr rgb(av_frame_alloc());
   int err = rgb ? 0 : AVERROR(ENOMEM);
   if (err == 0) {
     rgb->format = AV_PIX_FMT_RGB24;
-    rgb->width = src->width;
-    rgb->height = src->height;
-    rgb->sample_aspect_ratio = src->sample_aspect_ratio;
+    rgb->width = width;
+    rgb->height = height;
+    rgb->sample_aspect_ratio = sar;
     err = av_frame_get_buffer(rgb.get(), 0);
   }
   if (err == 0) {
     const int rows =
-        sws_scale(sws, src->data, src->linesize, 0, src->height, rgb->data, rgb->linesize);
-    if (rows != src->height) err = rows < 0 ? rows : AVERROR_EXTERNAL;
+        sws_scale(sws.get(), src->data, src->linesize, 0, src->height, rgb->data, rgb->linesize);
+    if (rows != height) err = rows < 0 ? rows : AVERROR_EXTERNAL;
   }
-  sws_freeContext(sws);
   if (err < 0) throw MediaError(path, "cannot convert the frame to RGB" + detail_suffix(err));
   return rgb;
 }
@@ -616,11 +621,70 @@ av::FramePtr flip(const std::string& path, const AVFrame* in, bool hflip, bool v
   return out;
 }
 
-// The RGB picture as displayed. swscale cannot rotate, so the RGB buffer is
-// moved by hand; a pointwise YUV-to-RGB conversion commutes with these moves,
-// so the result equals the CLI's transpose-then-convert.
-av::FramePtr as_displayed(const Source& src, const AVFrame* decoded, av::FramePtr rgb) {
+// "width=-1 is not a size; ..." for a bad target side, "" when fine (0 = unset).
+std::string side_problem(const char* name, int value) {
+  if (value >= 0 && value <= kMaxFrameSide) return "";
+  return std::string(name) + "=" + std::to_string(value) +
+         " is not a size; use a whole number of pixels from 1 to " + std::to_string(kMaxFrameSide);
+}
+
+// One side from the other, rounded to nearest: round(side * num / den), >= 1.
+int scaled_side(int side, int64_t num, int64_t den) {
+  const int64_t n = static_cast<int64_t>(side) * num;
+  return static_cast<int>(std::max<int64_t>(1, (2 * n + den) / (2 * den)));
+}
+
+struct Size {
+  int width = 0;
+  int height = 0;
+};
+
+// The size asked for, for a picture shown at `width` x `height` with `sar`.
+// Aspect ratio w*sar/h is carried as the fraction aw/ah to round only once.
+Size target_size(const std::string& path, const FrameRequest& request, int width, int height,
+                 AVRational sar) {
+  if (sar.num <= 0 || sar.den <= 0) sar = AVRational{1, 1};
+  const int64_t aw = static_cast<int64_t>(width) * sar.num;
+  const int64_t ah = static_cast<int64_t>(height) * sar.den;
+  Size size;
+  if (request.width > 0) size = {request.width, scaled_side(request.width, ah, aw)};
+  if (request.height > 0 && (size.width == 0 || size.height > request.height)) {
+    size = {scaled_side(request.height, aw, ah), request.height};
+  }
+  if (size.width > kMaxFrameSide || size.height > kMaxFrameSide) {
+    const std::string asked = request.width > 0 ? "width=" + std::to_string(request.width)
+                                                : "height=" + std::to_string(request.height);
+    throw MediaError(path, asked + " makes this " + std::to_string(width) + "x" +
+                               std::to_string(height) + " picture " + std::to_string(size.width) +
+                               "x" + std::to_string(size.height) + "; a frame is at most " +
+                               std::to_string(kMaxFrameSide) +
+                               " px a side, so ask for a smaller size");
+  }
+  return size;
+}
+
+// The RGB picture as displayed, scaled to the size asked for. swscale cannot
+// rotate, so the RGB buffer is moved by hand after it; a pointwise YUV-to-RGB
+// conversion commutes with these moves, so the result equals the CLI's
+// transpose-then-convert. Scaling happens in the same swscale pass as the
+// conversion (one pass over the decoded picture), to the stored orientation
+// of the target size.
+av::FramePtr as_displayed(const Source& src, const AVFrame* decoded, const FrameRequest& request) {
   const Turn turn = turn_for(display_matrix(src, decoded));
+  int width = decoded->width;
+  int height = decoded->height;
+  AVRational sar = decoded->sample_aspect_ratio;
+  if (request.width > 0 || request.height > 0) {
+    AVRational shown =
+        av_guess_sample_aspect_ratio(src.fmt.get(), src.stream, const_cast<AVFrame*>(decoded));
+    if (turn.transpose && shown.num > 0) shown = AVRational{shown.den, shown.num};
+    const Size size = turn.transpose ? target_size(src.path, request, height, width, shown)
+                                     : target_size(src.path, request, width, height, shown);
+    width = turn.transpose ? size.height : size.width;
+    height = turn.transpose ? size.width : size.height;
+    sar = AVRational{1, 1};  // the aspect ratio is now in the pixels themselves
+  }
+  av::FramePtr rgb = to_rgb24(src.path, decoded, width, height, sar);
   if (turn.transpose) return transpose(src.path, rgb.get(), turn);
   if (turn.hflip || turn.vflip) return flip(src.path, rgb.get(), turn.hflip, turn.vflip);
   return rgb;
@@ -631,6 +695,10 @@ av::FramePtr as_displayed(const Source& src, const AVFrame* decoded, av::FramePt
 Frame extract_frame(const std::string& path, const FrameRequest& request, const std::string& out) {
   log::capture_ffmpeg_messages();
   log::take_last_error();  // nothing stale from an earlier call on this thread
+  for (const auto& problem :
+       {side_problem("width", request.width), side_problem("height", request.height)}) {
+    if (!problem.empty()) throw MediaError(path, problem);
+  }
   check_image_bytes(path);
   Source src = open_source(path);
   av::FramePtr decoded;
@@ -647,7 +715,7 @@ Frame extract_frame(const std::string& path, const FrameRequest& request, const 
   }
   if (!decoded) throw MediaError(path, "unknown frame request");
   check_dimensions(path, decoded->width, decoded->height);  // containers can understate it
-  av::FramePtr rgb = as_displayed(src, decoded.get(), to_rgb24(path, decoded.get()));
+  av::FramePtr rgb = as_displayed(src, decoded.get(), request);
   write_png(path, rgb.get(), out);
   const double time = is_still_image(src) ? 0 : seconds_of(src, frame_ts(decoded.get()));
   return Frame{out, rgb->width, rgb->height, time};

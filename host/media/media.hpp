@@ -100,10 +100,19 @@ std::vector<std::string> check(const MediaInfo& info, Use use);
 // start_end: each image as for `image`, plus the two sizes within 0.8–1.25.
 std::vector<std::string> check_start_end(const MediaInfo& first, const MediaInfo& last);
 
+// Largest width or height a caller may ask a frame to be scaled to.
+inline constexpr int kMaxFrameSide = 8192;
+
 // A frame written as an RGB PNG.
 struct FrameRequest {
   enum class Where { first, last, at } where = Where::first;
   double at = 0;  // seconds, for Where::at
+  // Target size in pixels, 0 = as decoded. One side given: the other follows
+  // the displayed aspect ratio (sample aspect ratio applied, rounded to
+  // nearest); both: the largest such size inside width x height. A scaled
+  // frame has square pixels. Each 1..kMaxFrameSide.
+  int width = 0;
+  int height = 0;
 };
 struct Frame {
   std::string path;
@@ -113,6 +122,21 @@ struct Frame {
 };
 // `out` is written through a temporary name and renamed when complete.
 Frame extract_frame(const std::string& path, const FrameRequest& request, const std::string& out);
+
+// A strip of pictures for a contact sheet: each PNG, JPEG or WebP scaled to
+// `height` (displayed aspect ratio kept), left to right, `gap` px of #202020
+// between them, written as one RGB PNG through a temporary name. The folder
+// of `out` must exist. Returns its path and size (time 0).
+inline constexpr int kStripMinHeight = 16;
+inline constexpr int kStripMaxHeight = 2160;
+inline constexpr int kStripMaxGap = 256;
+inline constexpr int kStripMaxWidth = 32768;  // the whole strip; bounds its memory
+struct StripOptions {
+  int height = 180;
+  int gap = 4;
+};
+Frame make_strip(const std::vector<std::string>& pictures, const std::string& out,
+                 const StripOptions& options = {});
 
 enum class ConcatMode { automatic, copy, reencode };
 struct ConcatResult {

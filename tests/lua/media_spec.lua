@@ -103,6 +103,85 @@ describe("media", function()
     os.execute("rm -rf " .. dir)
   end)
 
+  it("scales a frame to a width or a height, keeping the aspect ratio", function()
+    local dir = tmpdir()
+    local frame = media.frame(file("h264_aac.mp4"), { out = dir .. "/w.png", width = 320 })
+    assert.are.equal(320, frame.width)
+    assert.are.equal(180, frame.height)
+    local info = media.probe(frame.path)
+    assert.are.equal(320, info.video.width)
+    assert.are.equal(180, info.video.height)
+    frame = media.frame(file("rotated.mp4"), { at = "last", out = dir .. "/h.png", height = 640.0 })
+    assert.are.equal(360, frame.width)    -- displayed 720x1280
+    assert.are.equal(640, frame.height)
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("refuses a bad width or height at the call, naming the option", function()
+    local dir = tmpdir()
+    for _, bad in ipairs{ { width = 0 }, { width = -5 }, { width = 320.5 }, { width = 9000 },
+                          { width = "320" }, { height = 0 }, { height = 8193 } } do
+      local key = next(bad)
+      bad.out = dir .. "/x.png"
+      local ok, err = pcall(media.frame, file("h264_aac.mp4"), bad)
+      assert.is_false(ok)
+      assert.are.equal("MediaInvalid", err.code, tostring(err))
+      assert.are.equal(key, err.field)
+      assert.truthy(tostring(err):find("media.frame: " .. key, 1, true), tostring(err))
+      assert.truthy(tostring(err):find("1 to 8192", 1, true), tostring(err))
+    end
+    assert.are.equal("", io.popen("ls -A " .. dir):read("a"))
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("lays frames and pictures side by side with media.strip", function()
+    local dir = tmpdir()
+    local a = media.frame(file("h264_aac.mp4"), { out = dir .. "/a.png", width = 320 })
+    local strip = media.strip({ a, file("image.jpg"), file("tall_1x5.png") }, dir .. "/strip.png",
+                              { height = 90, gap = 6 })
+    assert.are.equal(dir .. "/strip.png", strip.path)
+    assert.are.equal(160 + 6 + 160 + 6 + 18, strip.width)
+    assert.are.equal(90, strip.height)
+    local info = media.probe(strip.path)
+    assert.are.equal("image/png", info.mime)
+    assert.are.equal(strip.width, info.video.width)
+    -- Defaults: 180 px high, 4 px apart.
+    strip = media.strip({ a.path, a }, dir .. "/default.png")
+    assert.are.same({ path = dir .. "/default.png", width = 644, height = 180 }, strip)
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("raises clear errors from media.strip and leaves nothing behind", function()
+    local dir = tmpdir()
+    local out = dir .. "/strip.png"
+    local function fails(pictures, where, opts)
+      local ok, err = pcall(media.strip, pictures, where, opts)
+      assert.is_false(ok)
+      assert.are.equal("MediaInvalid", err.code, tostring(err))
+      return err
+    end
+    local err = fails({}, out)
+    assert.are.equal("pictures", err.field)
+    assert.truthy(tostring(err):find("empty", 1, true), tostring(err))
+    err = fails({ file("image.png") }, out, { height = 8 })
+    assert.are.equal("height", err.field)
+    assert.truthy(tostring(err):find("height=8 is out of range; use a whole number of pixels from 16 to 2160",
+                                     1, true), tostring(err))
+    err = fails({ file("image.png"), 42 }, out)
+    assert.truthy(tostring(err):find("picture 2 is a number", 1, true), tostring(err))
+    err = fails({ file("image.png"), dir .. "/missing.png" }, out)
+    assert.are.equal(dir .. "/missing.png", err.path)
+    assert.truthy(tostring(err):find("picture 2 of 2", 1, true), tostring(err))
+    assert.truthy(tostring(err):find("not found", 1, true), tostring(err))
+    err = fails({ file("garbage.mp4") }, out)
+    assert.truthy(tostring(err):find("not a PNG, JPEG or WebP", 1, true), tostring(err))
+    err = fails({ file("image.png") }, dir .. "/no/such/strip.png")
+    assert.are.equal(dir .. "/no/such/strip.png", err.path)
+    assert.truthy(tostring(err):find("does not exist", 1, true), tostring(err))
+    assert.are.equal("", io.popen("ls -A " .. dir):read("a"))
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("joins clips and reports what it re-encoded", function()
     local dir = tmpdir()
     local out, result = media.concat({ file("cat_01.mp4"), file("cat_02.mp4") }, dir .. "/film.mp4",

@@ -467,4 +467,86 @@ TEST_F(FrameTest, ConcurrentExtractionsAgreeWithSerialOnes) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Scaling: width and/or height, the displayed aspect ratio kept
+
+FrameRequest scaled(FrameRequest request, int width, int height) {
+  request.width = width;
+  request.height = height;
+  return request;
+}
+
+struct ScaleCase {
+  std::string input;
+  int width = 0;  // asked
+  int height = 0;
+  int want_width = 0;
+  int want_height = 0;
+};
+
+TEST_F(FrameTest, ScaledSizesKeepTheDisplayedAspectRatio) {
+  const std::vector<ScaleCase> cases = {
+      {"h264_aac.mp4", 320, 0, 320, 180},         // 1280x720
+      {"h264_aac.mp4", 0, 90, 160, 90},           //
+      {"h264_aac.mp4", 1920, 0, 1920, 1080},      // larger than stored: bicubic
+      {"gop_2s_1080p.mp4", 320, 100, 178, 100},   // both: the largest that fits (177.8)
+      {"gop_2s_1080p.mp4", 320, 1000, 320, 180},  //
+      {"rotated.mp4", 0, 640, 360, 640},          // displayed 720x1280
+      {"rotated.mp4", 321, 0, 321, 571},          // 570.67, odd sizes are fine in a PNG
+      {"anamorphic.mp4", 384, 0, 384, 288},       // 720x576 at SAR 16:15 shows as 768x576
+      {"image.png", 101, 0, 101, 57},             // 56.81
+      {"tall_1x5.png", 33, 0, 33, 165},           //
+      {"tall_1x5.png", 0, 1, 1, 1},               // 0.2 rounds up to the least there is
+  };
+  for (const ScaleCase& c : cases) {
+    const Frame frame =
+        extract_frame(media(c.input), scaled(first(), c.width, c.height), scratch("f.png"));
+    EXPECT_EQ(frame.width, c.want_width) << c.input << " " << c.width << "x" << c.height;
+    EXPECT_EQ(frame.height, c.want_height) << c.input << " " << c.width << "x" << c.height;
+    const Picture pic = decode_png(frame.path);
+    EXPECT_EQ(pic.error, "");
+    EXPECT_EQ(pic.width, c.want_width) << c.input;
+    EXPECT_EQ(pic.height, c.want_height) << c.input;
+  }
+}
+
+// The scaled picture is the CLI's `scale=320:-1:flags=area`, pixel for pixel
+// (same flags, same matrix, one swscale pass). A turned video is scaled
+// before it is turned, the CLI turns first: edges may differ by a step.
+TEST_F(FrameTest, ScaledPixelsMatchTheCliAreaScale) {
+  for (const std::string name : {"gop_2s_1080p.mp4", "vp9.webm", "image.jpg", "rotated.mp4"}) {
+    const std::string input = media(name);
+    const std::string reference = scratch("reference.png");
+    ASSERT_TRUE(
+        ffmpeg("", input, "-frames:v 1 -vf scale=320:-1:flags=area -pix_fmt rgb24", reference));
+    const Frame frame = extract_frame(input, scaled(first(), 320, 0), scratch("ours.png"));
+    if (name != "rotated.mp4") {
+      EXPECT_TRUE(same_picture(frame.path, reference)) << name;
+      continue;
+    }
+    const Picture a = decode_png(frame.path);
+    const Picture b = decode_png(reference);
+    ASSERT_EQ(a.error, "");
+    ASSERT_EQ(b.error, "");
+    ASSERT_EQ(a.width, b.width);
+    ASSERT_EQ(a.height, b.height);
+    double total = 0;
+    for (size_t i = 0; i < a.rgb.size(); ++i) total += std::abs(a.rgb[i] - b.rgb[i]);
+    EXPECT_LT(total / a.rgb.size(), 2.0);
+  }
+}
+
+TEST_F(FrameTest, BadTargetSizesAreErrorsNamingTheOption) {
+  const std::string input = media("h264_aac.mp4");
+  const std::string out = scratch("f.png");
+  EXPECT_EQ(reason_of(input, scaled(first(), -1, 0), out),
+            "width=-1 is not a size; use a whole number of pixels from 1 to 8192");
+  EXPECT_NE(reason_of(input, scaled(first(), 0, 8193), out).find("height=8193"), std::string::npos);
+  // Allowed on its own, but the other side would pass the limit.
+  EXPECT_EQ(reason_of(media("tall_1x5.png"), scaled(first(), 8192, 0), out),
+            "width=8192 makes this 160x800 picture 8192x40960; a frame is at most 8192 px a "
+            "side, so ask for a smaller size");
+  EXPECT_TRUE(files_in_scratch().empty());
+}
+
 }  // namespace
