@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "host/media/media.hpp"
+#include "host/sim/task_store.hpp"
 
 namespace reel::sim {
 
@@ -27,6 +29,11 @@ const char* const kStateNames[] = {"created", "queueing", "processing", "success
 double unix_now() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() / 1e6;
+}
+
+void remove_files(const std::vector<std::string>& paths) {
+  std::error_code ec;
+  for (const auto& path : paths) std::filesystem::remove(path, ec);
 }
 
 // Writes a file that is not a video at all (the "corrupt" fault).
@@ -68,6 +75,14 @@ struct Engine::Impl {
   EngineCounts counts;
   int running = 0;
 
+  // persist: every change is appended under the lock, so the file's order
+  // is the order of the changes.
+  std::unique_ptr<TaskStore> store;
+  bool loaded = false;
+  // Tasks of an earlier run: paid for then, so they stay out of this
+  // process's counts and balance.
+  std::set<std::string> restored;
+
   // Timelines of tasks in flight.
   struct Flight {
     Clock::time_point queue_at;  // created -> queueing
@@ -94,9 +109,11 @@ struct Engine::Impl {
   }
 
   void set_state(Task& task, State state) {
-    --counts.by_state[state_name(task.state)];
+    const bool ours = !restored.count(task.id);
+    if (ours) --counts.by_state[state_name(task.state)];
     task.state = state;
-    ++counts.by_state[state_name(state)];
+    if (ours) ++counts.by_state[state_name(state)];
+    if (store) store->changed(task);
     pending_reports.push_back(task);
   }
 
@@ -111,8 +128,10 @@ struct Engine::Impl {
   }
 
   void refund(Task& task) {
-    balance += task.credits;
-    counts.credits_refunded += task.credits;
+    if (!restored.count(task.id)) {
+      balance += task.credits;
+      counts.credits_refunded += task.credits;
+    }
     task.credits = 0;
   }
 
@@ -175,6 +194,8 @@ struct Engine::Impl {
     std::string error = !task.planned_error.empty()    ? task.planned_error
                         : !flight.render_error.empty() ? "InternalServiceFailure"
                                                        : "";
+    // Inputs are kept until the end, so that a restart can render again.
+    remove_files(task.temp_inputs);
     if (!error.empty()) {
       task.err_code = error;
       task.creation.reset();
@@ -206,7 +227,6 @@ struct Engine::Impl {
       Task task = tasks.at(id);
       lock.unlock();
       std::string error = render_task(task);
-      for (const auto& path : task.temp_inputs) std::filesystem::remove(path);
       lock.lock();
       auto flight = flights.find(id);
       if (flight == flights.end()) continue;
@@ -215,6 +235,60 @@ struct Engine::Impl {
       if (error.empty()) tasks.at(id).creation = task.creation;
       poke();
     }
+  }
+
+  static bool inputs_exist(const Task& task) {
+    std::error_code ec;
+    for (const auto& path : task.spec.images)
+      if (!std::filesystem::exists(path, ec)) return false;
+    return task.spec.source_video.empty() || std::filesystem::exists(task.spec.source_video, ec);
+  }
+
+  // Puts stored tasks back, under the lock, before the threads run: finished
+  // ones as they were; unfinished ones back on their timeline (a processing
+  // one renders again), or failed and refunded when an input is gone.
+  void restore(std::vector<Task> stored) {
+    std::stable_sort(stored.begin(), stored.end(),
+                     [](const Task& a, const Task& b) { return a.created_at < b.created_at; });
+    const auto now = Clock::now();
+    uint64_t newest = 0;
+    for (Task& task : stored) {
+      if (tasks.count(task.id)) continue;
+      try {
+        newest = std::max<uint64_t>(newest, std::stoull(task.id));
+      } catch (const std::exception&) {
+      }
+      task.key.clear();  // never stored; without it no callback is signed
+      const std::string id = task.id;
+      restored.insert(id);
+      order.push_back(id);
+      creation_to_task[task.creation ? task.creation->id : id + "1"] = id;
+      Task& t = tasks.emplace(id, std::move(task)).first->second;
+      if (t.state == State::success || t.state == State::failed) continue;
+      if (!inputs_exist(t)) {
+        t.err_code = "InternalServiceFailure";
+        t.creation.reset();
+        refund(t);
+        t.state = State::failed;
+        if (store) store->changed(t);
+        remove_files(t.temp_inputs);
+        continue;
+      }
+      Flight flight;
+      flight.queue_at = now;
+      if (t.state == State::queueing) {
+        waiting.push_back(id);
+      } else if (t.state == State::processing) {
+        ++running;
+        flight.done_at =
+            now + std::chrono::microseconds(static_cast<int64_t>(processing_seconds(t) * 1e6));
+        flight.rendering = true;
+        render_jobs.push_back(id);
+      }
+      flights[id] = flight;
+    }
+    // New ids follow the stored ones, whatever the clock did meanwhile.
+    if (newest >= id_base + next_seq) id_base = newest + 1 - next_seq;
   }
 
   std::string render_task(Task& task) {
@@ -264,6 +338,16 @@ Engine::~Engine() {
 }
 
 void Engine::start() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->config.persist && !impl_->config.data_dir.empty() && !impl_->loaded) {
+      auto store = std::make_unique<TaskStore>(impl_->config.data_dir);
+      std::vector<Task> stored = store->load();
+      impl_->store = std::move(store);
+      impl_->restore(std::move(stored));
+      impl_->loaded = true;
+    }
+  }
   impl_->stopping = false;
   impl_->scheduler = std::thread([this] { impl_->run_scheduler(); });
   for (unsigned i = 0; i < std::max(1u, impl_->config.workers); ++i)
@@ -303,6 +387,7 @@ std::optional<Task> Engine::submit(Task task) {
   impl_->order.push_back(task.id);
   impl_->creation_to_task[task.id + "1"] = task.id;
   auto [it, inserted] = impl_->tasks.emplace(task.id, std::move(task));
+  if (impl_->store) impl_->store->created(it->second);
   impl_->poke();
   return it->second;
 }

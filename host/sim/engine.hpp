@@ -45,7 +45,8 @@ struct Task {
   vidu::Endpoint endpoint = vidu::Endpoint::text2video;
   std::string dialect;      // "official" or "vtrix"
   std::string vtrix_model;  // vtrix: the model id as sent
-  std::string key;          // the creating token: callbacks are signed with it
+  std::string key;          // the creating token: callbacks are signed with it;
+                            // never stored, so empty in tasks restored from disk
   std::string model;
   std::string resolution;
   std::string aspect_ratio;
@@ -55,7 +56,7 @@ struct Task {
   // The creation response's echo of the resolved request.
   std::shared_ptr<const nlohmann::json> echo;
   RenderSpec spec;
-  std::vector<std::string> temp_inputs;  // decoded data URLs, removed after rendering
+  std::vector<std::string> temp_inputs;  // decoded data URLs, removed once the task ends
   double created_at = 0;                 // Unix seconds, sub-second precision
   State state = State::created;
   std::string err_code;
@@ -85,6 +86,9 @@ class Engine {
     int concurrency = 5;
     double speed = 1;
     std::string data_dir;
+    // Keep tasks in data_dir across runs (task_store.hpp): start() restores
+    // the stored ones, finished as they were, unfinished ones rendered again.
+    bool persist = false;
     int64_t credits = 100000;
     unsigned workers = 2;
     double seconds_per_video_second = 2;  // processing time at speed 1
@@ -97,6 +101,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // With persist, loads the stored tasks first; throws std::runtime_error
+  // when the store cannot be opened.
   void start();
   void stop();
 
@@ -111,6 +117,7 @@ class Engine {
   std::optional<Creation> find_creation(const std::string& creation_id) const;
 
   Balance balance() const;
+  // This process's tasks only: restored ones are not counted.
   EngineCounts counts() const;
 
   struct Impl;

@@ -1,9 +1,16 @@
 // Signed, expiring file URLs (see file_urls.hpp).
 #include "host/sim/file_urls.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
 
 #include "host/sim/signature.hpp"
 
@@ -18,8 +25,55 @@ bool is_file_name(const std::string& name) {
   return ext == ".mp4" || ext == ".jpg";
 }
 
-FileUrls::FileUrls(std::string data_dir, double ttl_seconds)
-    : data_dir_(std::move(data_dir)), ttl_(ttl_seconds), secret_(random_hex(16)) {}
+namespace {
+
+// Reads the secret in `path` into *secret; false when it holds none (at
+// least 32 hex digits).
+bool read_secret(const std::string& path, std::string* secret) {
+  std::ifstream in(path);
+  return std::getline(in, *secret) && secret->size() >= 32 &&
+         secret->find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// The folder's secret, made on first use. Written under a temporary name and
+// linked into place, so two simulators starting together agree on one.
+std::string stored_secret(const std::string& data_dir) {
+  const std::string path = data_dir + "/url-secret";
+  std::string existing;
+  if (read_secret(path, &existing)) return existing;
+  const std::string candidate = random_hex(16);
+  const std::string temp = path + "." + random_hex(4) + ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot write " + temp + ": " + std::strerror(errno));
+  const std::string line = candidate + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) {
+    ::unlink(temp.c_str());
+    throw std::runtime_error("cannot write " + temp);
+  }
+  if (::link(temp.c_str(), path.c_str()) == 0) {
+    ::unlink(temp.c_str());
+    return candidate;
+  }
+  if (read_secret(path, &existing)) {  // another process made it first
+    ::unlink(temp.c_str());
+    return existing;
+  }
+  // A damaged file: URLs checked with it could not be trusted anyway.
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    throw std::runtime_error("cannot replace " + path + ": " + std::strerror(errno));
+  }
+  return candidate;
+}
+
+}  // namespace
+
+FileUrls::FileUrls(std::string data_dir, double ttl_seconds, bool persist_secret)
+    : data_dir_(std::move(data_dir)),
+      ttl_(ttl_seconds),
+      secret_(persist_secret ? stored_secret(data_dir_) : random_hex(16)) {}
 
 std::string FileUrls::mac(const std::string& name, long long expires) const {
   return hex(hmac_sha256(secret_, name + "|" + std::to_string(expires))).substr(0, 32);

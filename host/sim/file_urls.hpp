@@ -1,7 +1,9 @@
 // Result and cover URLs that expire, like a CDN's signed URLs:
 //   /files/<expires>.<mac>/<name>
 // where <expires> is a Unix time and <mac> an HMAC of name and expiry under a
-// per-run secret. Nothing is stored per URL; any number can be minted.
+// per-run secret, or with persist_secret one kept in <data_dir>/url-secret
+// (0600), so that URLs minted before a restart still check until they
+// expire. Nothing is stored per URL; any number can be minted.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +14,8 @@ namespace reel::sim {
 
 class FileUrls {
  public:
-  FileUrls(std::string data_dir, double ttl_seconds);
+  // Throws std::runtime_error when a persisted secret cannot be read or made.
+  FileUrls(std::string data_dir, double ttl_seconds, bool persist_secret = false);
 
   // "/files/TOKEN/NAME" valid for ttl from `now` (Unix seconds).
   std::string path_for(const std::string& name, double now) const;

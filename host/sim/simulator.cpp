@@ -222,8 +222,10 @@ struct Simulator::Impl {
   }
 
   // §12.1: Vidu pushes processing, success and failed (not created/queueing).
+  // A task restored from an earlier run has no key to sign with: none.
   void on_state_change(const Task& task) {
-    if (task.callback_url.empty() || task.state == State::created || task.state == State::queueing)
+    if (task.callback_url.empty() || task.key.empty() || task.state == State::created ||
+        task.state == State::queueing)
       return;
     callbacks.send(task.callback_url, task.key, official_task_body(task, service));
   }
@@ -252,12 +254,14 @@ void Simulator::start() {
     s.data_dir = s.own_data_dir ? make_temp_dir() : s.options.data_dir;
     std::filesystem::create_directories(s.data_dir);
   }
-  s.urls.emplace(s.data_dir, s.options.url_ttl);
+  const bool persist = s.options.persist && !s.own_data_dir;
+  s.urls.emplace(s.data_dir, s.options.url_ttl, persist);
   s.inputs.emplace(s.data_dir, *s.urls);
   Engine::Config config;
   config.concurrency = s.options.concurrency;
   config.speed = s.options.speed;
   config.data_dir = s.data_dir;
+  config.persist = persist;
   config.credits = s.options.credits;
   config.workers = std::max(1u, std::min(4u, std::thread::hardware_concurrency() / 2));
   s.engine =
@@ -278,7 +282,13 @@ void Simulator::start() {
   s.service.base_url = "http://" + s.options.host + ":" + std::to_string(s.server->port());
   s.inputs->set_origin(s.options.host, s.server->port());
   s.callbacks.start();
-  s.engine->start();
+  try {
+    s.engine->start();  // with persist, reads the stored tasks
+  } catch (...) {
+    s.server->stop();
+    s.callbacks.stop();
+    throw;
+  }
   s.running = true;
   s.ready.store(true, std::memory_order_release);
 }

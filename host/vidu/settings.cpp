@@ -60,6 +60,7 @@ ClientConfig client_config_from_env() {
   else if (config.dialect == Dialect::vtrix)
     config.base_url = "https://cloud.vtrix.ai";
   config.key = api_key_from_env();
+  if (const char* service = env("REEL_SERVICE_ID")) config.service = service;
   if (const char* out = env("REEL_OUT")) config.out_dir = out;
   if (const char* scale = env("REEL_TIME_SCALE")) {
     const double s = std::atof(scale);

@@ -1,6 +1,7 @@
 // The simulator over real HTTP: started in process on an ephemeral port and
 // driven with libcurl, as a client would. The engine behind the API: injected
-// faults, signed callbacks and the Vtrix error codes.
+// faults, signed callbacks, the Vtrix error codes, and tasks kept across
+// restarts (persist).
 #include "sim_test_support.hpp"
 
 #include <curl/curl.h>
@@ -11,11 +12,15 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "host/media/media.hpp"
+#include "host/sim/engine.hpp"
 #include "host/sim/faults.hpp"
 #include "host/sim/http_server.hpp"
 #include "host/sim/signature.hpp"
@@ -205,6 +210,261 @@ TEST(SimVtrix, ErrorsCarryNumericCodes) {
   EXPECT_TRUE(parse(reply)["error"]["code"].is_number_integer());
   EXPECT_EQ(http("GET", sim.base_url() + "/model/v1/generation/task/1", "Bearer " + kKey).status,
             404);
+}
+
+// ---- Tasks kept across restarts (Engine::Config::persist) ----
+
+using reel::sim::Engine;
+using reel::sim::State;
+using reel::sim::Task;
+
+// A data folder of one test, removed at its end.
+struct DataDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("sim-store-" + reel::sim::random_hex(6));
+  DataDir() { std::filesystem::create_directories(path); }
+  ~DataDir() { std::filesystem::remove_all(path); }
+  std::string str() const { return path.string(); }
+  std::string tasks_file() const { return (path / "tasks.jsonl").string(); }
+};
+
+Engine::Config persisted(const DataDir& dir, double speed) {
+  Engine::Config config;
+  config.data_dir = dir.str();
+  config.persist = true;
+  config.speed = speed;
+  config.workers = 1;
+  return config;
+}
+
+// A small text task, as create_task() would make it.
+Task text_task(const std::string& prompt) {
+  Task task;
+  task.endpoint = reel::vidu::Endpoint::text2video;
+  task.dialect = "official";
+  task.key = kKey;
+  task.model = "viduq2";
+  task.resolution = "540p";
+  task.aspect_ratio = "16:9";
+  task.credits = 10;
+  task.payload = "tag-" + prompt;
+  task.spec.kind = reel::sim::RenderSpec::Kind::text;
+  task.spec.width = 320;
+  task.spec.height = 176;
+  task.spec.duration = 1;
+  task.spec.prompt = prompt;
+  task.echo = std::make_shared<const json>(json{{"model", "viduq2"}, {"prompt", prompt}});
+  return task;
+}
+
+std::optional<Task> wait_state(const Engine& engine, const std::string& id,
+                               std::initializer_list<State> states, double timeout_s = 60) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  std::optional<Task> task;
+  while (std::chrono::steady_clock::now() < deadline) {
+    task = engine.get(id);
+    if (task)
+      for (State state : states)
+        if (task->state == state) return task;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "task " << id << " never reached the state; last: "
+                << (task ? reel::sim::state_name(task->state) : "unknown");
+  return task;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool no_counts(const reel::sim::EngineCounts& counts) {
+  for (const auto& [state, n] : counts.by_state)
+    if (n != 0) return false;
+  return counts.created_by_kind.empty() && counts.credits_charged == 0 &&
+         counts.credits_refunded == 0;
+}
+
+TEST(SimPersist, FinishedTasksOutliveTheEngineAndATornLineIsSkipped) {
+  DataDir dir;
+  std::string id, creation_id;
+  {
+    Engine first(persisted(dir, 50), nullptr);
+    first.start();
+    id = first.submit(text_task("kept"))->id;
+    auto done = wait_state(first, id, {State::success, State::failed});
+    ASSERT_TRUE(done && done->state == State::success);
+    ASSERT_TRUE(done->creation);
+    creation_id = done->creation->id;
+  }
+  // Killed mid-write: half a line at the end.
+  std::ofstream(dir.tasks_file(), std::ios::app) << R"({"id":")" << id << R"(","state":"fa)";
+
+  Engine second(persisted(dir, 50), nullptr);
+  second.start();
+  auto task = second.get(id);
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->state, State::success);
+  EXPECT_EQ(task->credits, 10);
+  EXPECT_EQ(task->payload, "tag-kept");
+  EXPECT_TRUE(task->key.empty()) << "the key is never stored";
+  ASSERT_TRUE(task->echo);
+  EXPECT_EQ(task->echo->value("prompt", ""), "kept");
+  auto listed = second.list();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, id);
+  auto creation = second.find_creation(creation_id);
+  ASSERT_TRUE(creation);
+  EXPECT_TRUE(std::filesystem::exists(creation->video_path));
+  EXPECT_NEAR(reel::media::probe(creation->video_path).duration, 1.0, 0.1);
+  // Stats are this process's: nothing was created or charged here.
+  EXPECT_TRUE(no_counts(second.counts()));
+  EXPECT_EQ(second.balance().remain, 100000);
+  // New ids never collide with stored ones; both are listed, newest first.
+  std::string next = second.submit(text_task("new"))->id;
+  EXPECT_NE(next, id);
+  ASSERT_TRUE(wait_state(second, next, {State::success}));
+  listed = second.list();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].id, next);
+  EXPECT_EQ(second.counts().created_by_kind.at("text2video"), 1);
+  second.stop();
+
+  // The load compacted the file: every line whole, one per task, no key.
+  std::string stored = slurp(dir.tasks_file());
+  EXPECT_EQ(stored.find(kKey), std::string::npos);
+  std::istringstream lines(stored);
+  std::string line;
+  while (std::getline(lines, line)) EXPECT_FALSE(json::parse(line, nullptr, false).is_discarded());
+  Engine third(persisted(dir, 50), nullptr);
+  third.start();
+  EXPECT_EQ(third.list().size(), 2u);
+  EXPECT_EQ(third.get(next)->state, State::success);
+}
+
+TEST(SimPersist, UnfinishedTasksRenderAgainOrFailWhenTheirInputsAreGone) {
+  DataDir dir;
+  std::string text_id, image_id;
+  const std::string input = dir.str() + "/inputs/decoded.png";
+  {
+    // So slow that both stay "created" until the engine goes.
+    Engine first(persisted(dir, 0.0001), nullptr);
+    first.start();
+    text_id = first.submit(text_task("later"))->id;
+    std::filesystem::create_directories(dir.path / "inputs");
+    std::ofstream(input) << "not read before the restart";
+    Task image = text_task("from an image");
+    image.endpoint = reel::vidu::Endpoint::img2video;
+    image.spec.kind = reel::sim::RenderSpec::Kind::image;
+    image.spec.images = {input};
+    image.temp_inputs = {input};
+    image_id = first.submit(image)->id;
+  }
+  EXPECT_TRUE(std::filesystem::exists(input)) << "inputs stay while the task is unfinished";
+  std::filesystem::remove(input);
+
+  Engine second(persisted(dir, 50), nullptr);
+  second.start();
+  auto text = wait_state(second, text_id, {State::success, State::failed});
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->state, State::success) << text->err_code;
+  ASSERT_TRUE(text->creation);
+  EXPECT_TRUE(std::filesystem::exists(text->creation->video_path));
+  auto image = second.get(image_id);
+  ASSERT_TRUE(image);
+  EXPECT_EQ(image->state, State::failed);
+  EXPECT_EQ(image->err_code, "InternalServiceFailure");
+  EXPECT_EQ(image->credits, 0) << "refunded";
+  EXPECT_TRUE(no_counts(second.counts()));
+  EXPECT_EQ(second.balance().remain, 100000);
+}
+
+TEST(SimPersist, ATaskCutOffWhileProcessingIsRenderedAfterTheRestart) {
+  DataDir dir;
+  std::string id;
+  {
+    // Speed 1: half a second created, then two seconds processing.
+    Engine first(persisted(dir, 1), nullptr);
+    first.start();
+    id = first.submit(text_task("interrupted"))->id;
+    ASSERT_TRUE(wait_state(first, id, {State::processing}));
+  }
+  Engine second(persisted(dir, 50), nullptr);
+  second.start();
+  auto done = wait_state(second, id, {State::success, State::failed});
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, State::success) << done->err_code;
+  EXPECT_TRUE(no_counts(second.counts()));
+}
+
+TEST(SimPersist, TwoEnginesOnOneFolderLoseNothing) {
+  DataDir dir;
+  Engine first(persisted(dir, 50), nullptr);
+  first.start();
+  std::string a = first.submit(text_task("first"))->id;
+  ASSERT_TRUE(wait_state(first, a, {State::success}));
+  // The second shares the folder: it reads the first's tasks and does not
+  // compact the file under it.
+  Engine second(persisted(dir, 50), nullptr);
+  second.start();
+  EXPECT_TRUE(second.get(a));
+  std::string b = second.submit(text_task("second"))->id;
+  std::string c = first.submit(text_task("third"))->id;
+  ASSERT_TRUE(wait_state(second, b, {State::success}));
+  ASSERT_TRUE(wait_state(first, c, {State::success}));
+  first.stop();
+  second.stop();
+  Engine third(persisted(dir, 50), nullptr);
+  third.start();
+  for (const auto& id : {a, b, c}) {
+    auto task = third.get(id);
+    ASSERT_TRUE(task) << id;
+    EXPECT_EQ(task->state, State::success) << id;
+  }
+}
+
+TEST(SimPersist, TheSimulatorServesItsOldTasksAndURLsAfterARestart) {
+  DataDir dir;
+  Options options = fast_options();
+  options.data_dir = dir.str();
+  options.persist = true;
+  json done;
+  std::string old_path;
+  {
+    Simulator sim(options);
+    sim.start();
+    json created = create(sim, text_request());
+    done = wait_for(sim, created["task_id"], {"success", "failed"});
+    ASSERT_EQ(done["state"], "success");
+    std::string url = done["creations"][0]["url"];
+    old_path = url.substr(sim.base_url().size());
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir.path / "url-secret"));
+  EXPECT_EQ(std::filesystem::status(dir.path / "url-secret").permissions() &
+                std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+
+  Simulator sim(options);
+  sim.start();
+  const std::string id = done["id"];
+  json again = query(sim, id);
+  EXPECT_EQ(again["state"], "success");
+  EXPECT_EQ(again["creations"][0]["id"], done["creations"][0]["id"]);
+  // A URL minted before the restart still checks (same secret).
+  Reply old = http("GET", sim.base_url() + old_path);
+  EXPECT_EQ(old.status, 200);
+  EXPECT_FALSE(old.body.empty());
+  json listed = parse(http("GET", sim.base_url() + "/ent/v2/tasks?task_ids=" + id, kAuth));
+  ASSERT_EQ(listed["tasks"].size(), 1u) << listed.dump();
+  json stats = parse(http("GET", sim.base_url() + "/_sim/stats"));
+  EXPECT_EQ(stats["tasks_created"].size(), 0u) << stats.dump();
+  EXPECT_EQ(stats["credits"]["charged"], 0);
+  // Nothing in the folder holds the key.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path)) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(slurp(entry.path().string()).find(kKey), std::string::npos) << entry.path();
+    }
+  }
 }
 
 }  // namespace
