@@ -136,6 +136,26 @@ int error_is(lua_State* L) {
   return 1;
 }
 
+// vidu.Error.new{ code = "ShotInvalid", message = "...", field = ... }: Lua
+// libraries (stdlib/) raise the same errors as the C++ modules. Every field
+// given is kept; code and message are required.
+int error_new(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  for (const char* key : {"code", "message"}) {
+    if (lua_getfield(L, 1, key) != LUA_TSTRING)
+      return luaL_error(L, "vidu.Error.new: '%s' must be a string", key);
+    lua_pop(L, 1);
+  }
+  push_error(L, ErrorInfo{});
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_settable(L, -4);
+  }
+  return 1;
+}
+
 // The class is error_object's metatable; one throwaway error makes sure it
 // exists with its __tostring.
 void push_error_class(lua_State* L) {
@@ -144,6 +164,8 @@ void push_error_class(lua_State* L) {
   lua_remove(L, -2);
   lua_pushcfunction(L, error_is);
   lua_setfield(L, -2, "is");
+  lua_pushcfunction(L, error_new);
+  lua_setfield(L, -2, "new");
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 // (host/vidu/settings.hpp).
 #include <lua.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,22 +39,73 @@ constexpr const char* kSessionMetatable = "vidu.Session";
 constexpr const char* kSessionKey = "reel.vidu.session";  // the registry slot of the one session
 constexpr const char* kPendingMetatable = "vidu.Pending";
 constexpr const char* kClipClassKey = "reel.vidu.Clip";
+constexpr const char* kBoardMetatable = "vidu.Board";
+constexpr const char* kBoardKey = "reel.vidu.board";  // the registry slot of the one board
+// The keys of the script's own progress rows: the client's task handles count
+// up from 1 and never reach the high bit.
+constexpr uint64_t kScriptRowKeys = uint64_t{1} << 63;
 constexpr double kDefaultTimeout = 900;  // seconds of processing, DESIGN.md's example
 
 double now() {
   return static_cast<double>(uv_hrtime()) / 1e9;
 }
 
+// --- the progress board: one per Lua state, made at its first use ----------
+
+// The display the session's client reports to, and the rows a script shows
+// itself (vidu.progress: a storyboard's shots that have no task yet). Apart
+// from the session so that a row needs no API key and no journal; the
+// Progress is shared so that it outlives the client whichever of the two is
+// collected first.
+struct Board {
+  struct Row {
+    uint64_t key;
+    double since;  // when the row appeared: its elapsed time counts from there
+  };
+  std::shared_ptr<vidu::Progress> progress;
+  std::unordered_map<std::string, Row> rows;  // the script's rows on show, by name
+  uint64_t next_key = kScriptRowKeys;
+};
+
+int board_gc(lua_State* L) {
+  auto** b = static_cast<Board**>(luaL_checkudata(L, 1, kBoardMetatable));
+  delete *b;
+  *b = nullptr;
+  return 0;
+}
+
+Board& board(lua_State* L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, kBoardKey) == LUA_TUSERDATA) {
+    auto** b = static_cast<Board**>(lua_touserdata(L, -1));
+    lua_pop(L, 1);
+    return **b;
+  }
+  lua_pop(L, 1);
+  auto** slot = static_cast<Board**>(lua_newuserdatauv(L, sizeof(Board*), 0));
+  *slot = nullptr;
+  if (luaL_newmetatable(L, kBoardMetatable)) {
+    lua_pushcfunction(L, board_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  *slot = new Board;
+  (*slot)->progress = std::make_shared<vidu::Progress>(
+      Scheduler::from(L).loop(), vidu::Progress::mode_for(stderr, vidu::quiet_from_env()));
+  lua_setfield(L, LUA_REGISTRYINDEX, kBoardKey);
+  return **slot;
+}
+
 // --- the session: one client per Lua state, made at the first remote call ---
 
 class Session {
  public:
-  Session(Scheduler& scheduler, const vidu::ClientConfig& config, bool quiet,
-          std::unique_ptr<journal::Journal> journal, std::string script)
+  Session(Scheduler& scheduler, const vidu::ClientConfig& config,
+          std::shared_ptr<vidu::Progress> progress, std::unique_ptr<journal::Journal> journal,
+          std::string script)
       : scheduler_(scheduler),
-        progress_(scheduler.loop(), vidu::Progress::mode_for(stderr, quiet)),
+        progress_(std::move(progress)),
         journal_(std::move(journal)),
-        client_(scheduler.loop(), config, &progress_, journal_.get()),
+        client_(scheduler.loop(), config, progress_.get(), journal_.get()),
         script_(std::move(script)) {
     client_.on_change([this](uint64_t task) { changed(task); });
   }
@@ -79,12 +132,21 @@ class Session {
   Scheduler& scheduler() { return scheduler_; }
   void track(uint64_t task) { submitted_.push_back(task); }
 
+  // The name of the task this run follows under remote id `id` ("" if none).
+  std::string task_name(const std::string& id) const {
+    for (const uint64_t h : submitted_)
+      if (!id.empty() && client_.task(h).id == id) return client_.task(h).name;
+    return "";
+  }
+
   // The journal key of a call: what it belongs to (the script and the server
   // it talks to: a clip made by the simulator is never a real one), its
   // canonical request, and how many identical calls this run made before it.
+  // The server is its service id when it has one (--sim: the simulator's
+  // folder, stable across runs, unlike its port), else its base URL.
   std::string call_key(const std::string& canonical) {
     const vidu::ClientConfig& c = client_.config();
-    std::string server = c.base_url;
+    std::string server = c.service.empty() ? c.base_url : c.service;
     while (!server.empty() && server.back() == '/') server.pop_back();
     const std::string owner = script_ + "\n" +
                               (c.dialect == vidu::Dialect::vtrix ? "vtrix " : "vidu ") + server;
@@ -119,7 +181,7 @@ class Session {
   }
 
   Scheduler& scheduler_;
-  vidu::Progress progress_;                   // outlives the client, which reports to it
+  std::shared_ptr<vidu::Progress> progress_;   // outlives the client, which reports to it
   std::unique_ptr<journal::Journal> journal_;  // likewise
   vidu::Client client_;
   std::string script_;
@@ -155,7 +217,6 @@ Session& session(lua_State* L) {
   } catch (const vidu::SettingError& e) {
     raise_setting(L, e);
   }
-  const bool is_quiet = vidu::quiet_from_env();
   std::unique_ptr<journal::Journal> journal;
   try {
     journal = std::make_unique<journal::Journal>(vidu::journal_path_from_env());
@@ -165,6 +226,8 @@ Session& session(lua_State* L) {
   std::string script = "(interactive)";
   if (lua_getfield(L, LUA_REGISTRYINDEX, kScriptKey) == LUA_TSTRING) script = lua_tostring(L, -1);
   lua_pop(L, 1);
+  // The board first: it is then finalized after the session.
+  std::shared_ptr<vidu::Progress> progress = board(L).progress;
 
   auto** slot = static_cast<Session**>(lua_newuserdatauv(L, sizeof(Session*), 0));
   *slot = nullptr;
@@ -173,7 +236,8 @@ Session& session(lua_State* L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  *slot = new Session(Scheduler::from(L), config, is_quiet, std::move(journal), std::move(script));
+  *slot = new Session(Scheduler::from(L), config, std::move(progress), std::move(journal),
+                      std::move(script));
   lua_setfield(L, LUA_REGISTRYINDEX, kSessionKey);
   return **slot;
 }
@@ -321,6 +385,8 @@ int task_index(lua_State* L) {
     lua_pushstring(L, i.name.c_str());
   } else if (key == "credits") {
     i.credits ? lua_pushinteger(L, *i.credits) : lua_pushnil(L);
+  } else if (key == "replayed") {
+    lua_pushboolean(L, i.replayed);  // the journal had it: no create in this run
   } else if (key == "clip") {
     i.clip ? static_cast<void>(push_clip(L, 1, *i.clip)) : lua_pushnil(L);
   } else if (key == "error") {
@@ -490,6 +556,147 @@ double expected_duration(lua_State* L, const CheckedRequest& r) {
   return source > 0 ? source + seconds : 0;
 }
 
+// --- reel run --plan -----------------------------------------------------------
+
+// What the run asked for, counted while REEL_PLAN is set (`reel run --plan`)
+// and read by the command line at the end (reel_plan_totals). Plain integers:
+// read from an atexit handler too, after os.exit.
+struct PlanTally {
+  long long requests = 0;
+  long long credits = 0;
+};
+PlanTally g_plan;
+
+bool planning() {
+  const char* v = std::getenv("REEL_PLAN");
+  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+}
+
+constexpr std::size_t kShownCodePoints = 100;  // a plan line stays readable
+
+// A path in the --out folder (a throwaway one under --plan: files the run
+// made itself, a storyboard's clips folder) is shown as "<out>/...", not
+// under a temporary path.
+std::string shown_path(const std::string& path) {
+  const char* out = std::getenv("REEL_OUT");
+  if (out == nullptr || *out == '\0') return path;
+  std::string prefix = out;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  if (path == prefix) return "<out>";
+  prefix += '/';
+  return path.rfind(prefix, 0) == 0 ? "<out>/" + path.substr(prefix.size()) : path;
+}
+
+// A string option as the plan shows it: inline data by its type and size
+// only, paths in --out as such, long text cut (by code points: options are
+// valid UTF-8).
+std::string shown_text(const std::string& given) {
+  const std::string text = shown_path(given);
+  if (text.rfind("data:", 0) == 0) {
+    const std::size_t comma = text.find(',');
+    const std::string head = text.substr(0, std::min<std::size_t>(comma, 40));
+    return head + ",\u2026 (" + std::to_string(text.size()) + " bytes)";
+  }
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (seen++ == kShownCodePoints) return text.substr(0, i) + "\u2026";
+  }
+  return text;
+}
+
+bool has_metatable(lua_State* L, int index, const char* registry_key) {
+  if (!lua_getmetatable(L, index)) return false;
+  lua_getfield(L, LUA_REGISTRYINDEX, registry_key);
+  const bool same = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 2);
+  return same;
+}
+
+std::string string_field(lua_State* L, int index, const char* key) {
+  lua_getfield(L, index, key);
+  std::string v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+  lua_pop(L, 1);
+  return v;
+}
+
+// An option's value as the script gave it, for the plan line: a Clip by the
+// name of its task ("clip:open"), a Frame by its file ("frame:<path>"),
+// tables walked, strings shortened.
+nlohmann::json shown_value(lua_State* L, int index, Session& s, int depth) {
+  index = lua_absindex(L, index);
+  switch (lua_type(L, index)) {
+    case LUA_TSTRING:
+      return shown_text(lua_tostring(L, index));
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, index)) return static_cast<int64_t>(lua_tointeger(L, index));
+      return lua_tonumber(L, index);
+    case LUA_TBOOLEAN:
+      return lua_toboolean(L, index) != 0;
+    case LUA_TTABLE:
+      break;
+    default:
+      return nullptr;  // json.null, the one other value a request takes
+  }
+  if (depth > 8) return "\u2026";
+  if (has_metatable(L, index, kClipClassKey)) {
+    const std::string id = string_field(L, index, "task_id");
+    const std::string name = s.task_name(id);
+    return "clip:" + (!name.empty() ? name : !id.empty() ? id : string_field(L, index, "path"));
+  }
+  if (has_metatable(L, index, "media.Frame"))  // media.cpp's luaL_newmetatable name
+    return "frame:" + shown_path(string_field(L, index, "path"));
+  const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, index));
+  if (n > 0) {
+    nlohmann::json list = nlohmann::json::array();
+    for (lua_Integer i = 1; i <= n; ++i) {
+      lua_rawgeti(L, index, i);
+      list.push_back(shown_value(L, -1, s, depth + 1));
+      lua_pop(L, 1);
+    }
+    return list;
+  }
+  nlohmann::json object = nlohmann::json::object();
+  lua_pushnil(L);
+  while (lua_next(L, index) != 0) {
+    if (lua_type(L, -2) == LUA_TSTRING)
+      object[lua_tostring(L, -2)] = shown_value(L, -1, s, depth + 1);
+    lua_pop(L, 1);
+  }
+  return object;
+}
+
+// One line on stdout per request the run would submit:
+//   plan: open text2video viduq2 {"duration":5,"prompt":"..."} ~40 credits
+// The options table is at index 1; name and model have their own columns,
+// and out (where the clip would go) is not part of the request.
+void print_plan_line(lua_State* L, Session& s, uint64_t handle, const CheckedRequest& r) {
+  nlohmann::json options = nlohmann::json::object();
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      const std::string key = lua_tostring(L, -2);
+      if (key != "name" && key != "model" && key != "out")
+        options[key] = shown_value(L, -1, s, 0);
+    }
+    lua_pop(L, 1);
+  }
+  const vidu::TaskInfo& task = s.client().task(handle);
+  const int credits = r.checked.credits.value_or(0);
+  ++g_plan.requests;
+  g_plan.credits += credits;
+  const auto json_text = [](const nlohmann::json& v) {
+    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  // A name with blanks is quoted, so the columns stay apart.
+  const bool blank = task.name.find_first_of(" \t") != std::string::npos;
+  const std::string name = blank ? json_text(task.name) : task.name;
+  const std::string text = json_text(options);
+  std::printf("plan: %s %s %s %s ~%d credits\n", name.c_str(), vidu::kind_name(r.request.endpoint),
+              task.model.c_str(), text.c_str(), credits);
+  std::fflush(stdout);
+}
+
 int submit_checked(lua_State* L, CheckedRequest& r) {
   if (!r.checked.errors.empty()) {
     push_errors(L, r.checked.errors);
@@ -518,8 +725,10 @@ int submit_checked(lua_State* L, CheckedRequest& r) {
   sub.script = s.script();
   sub.fresh = r.request.fresh;
   sub.retry_failed = r.request.retry_failed || vidu::retry_failed_from_env();
+  sub.out_dir = r.request.out;
   const uint64_t handle = s.client().submit(std::move(sub));
   s.track(handle);
+  if (planning()) print_plan_line(L, s, handle, r);
   push_task(L, handle);
   return 1;
 }
@@ -587,6 +796,91 @@ int credits(lua_State* L) {
   return await(L, *p, self, credits_k);
 }
 
+// vidu.progress's option `key` when set: false when nil, else pushes it
+// (raising when it is not of `type`).
+bool optional_field(lua_State* L, const char* key, int type) {
+  const int got = lua_getfield(L, 1, key);
+  if (got == LUA_TNIL) {
+    lua_pop(L, 1);
+    return false;
+  }
+  if (got != type)
+    luaL_error(L, "vidu.progress: %s must be a %s, got %s", key, lua_typename(L, type),
+               luaL_typename(L, -1));
+  return true;  // the value is on the stack
+}
+
+// vidu.progress{name =, state =, detail =, credits =, done =, final =}: a row
+// of the script's own on the progress board, keyed by name (a storyboard's
+// shot that has no task yet: "waiting on push"). done = true takes it off
+// silently; final = true prints it as a finished line. Shown as the tasks'
+// rows are (live board, plain lines, nothing with --quiet); needs no key
+// and no journal.
+int script_progress(lua_State* L) {
+  constexpr const char* kKeys[] = {"name", "state", "detail", "credits", "done", "final"};
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);
+    bool known = false;
+    for (const char* k : kKeys)
+      known = known || (lua_type(L, -1) == LUA_TSTRING && std::strcmp(lua_tostring(L, -1), k) == 0);
+    if (!known)
+      return luaL_error(L,
+                        "vidu.progress: unknown option \"%s\" (name, state, detail, credits, "
+                        "done, final)",
+                        luaL_tolstring(L, -1, nullptr));
+  }
+  if (lua_getfield(L, 1, "name") != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+    return luaL_error(L, "vidu.progress: name must be a non-empty string, got %s",
+                      luaL_tolstring(L, -1, nullptr));
+  const std::string name = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  bool done = false;
+  bool final = false;
+  if (optional_field(L, "done", LUA_TBOOLEAN)) done = lua_toboolean(L, -1) != 0;
+  if (optional_field(L, "final", LUA_TBOOLEAN)) final = lua_toboolean(L, -1) != 0;
+  if (done && final)
+    return luaL_error(L,
+                      "vidu.progress: done (take the row off) and final (print it) exclude "
+                      "each other");
+
+  vidu::ProgressRow row;
+  row.name = name;
+  if (!done) {
+    if (!optional_field(L, "state", LUA_TSTRING))
+      return luaL_error(L, "vidu.progress: state must be a string (\"waiting\", ...), got nil");
+    row.state = lua_tostring(L, -1);
+    if (optional_field(L, "detail", LUA_TSTRING)) row.detail = lua_tostring(L, -1);
+    if (optional_field(L, "credits", LUA_TNUMBER)) {
+      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
+        return luaL_error(L, "vidu.progress: credits must be a whole number >= 0, got %s",
+                          luaL_tolstring(L, -1, nullptr));
+      row.credits = static_cast<int>(lua_tointeger(L, -1));
+    }
+  }
+
+  Board& b = board(L);
+  auto it = b.rows.find(name);
+  if (done) {
+    if (it != b.rows.end()) {
+      b.progress->remove(it->second.key);
+      b.rows.erase(it);
+    }
+    return 0;
+  }
+  if (it == b.rows.end()) it = b.rows.emplace(name, Board::Row{b.next_key++, now()}).first;
+  row.elapsed = now() - it->second.since;
+  if (final) {
+    b.progress->finish(it->second.key, row);
+    b.rows.erase(it);  // over: the name may start a new row later
+  } else {
+    b.progress->update(it->second.key, row);
+  }
+  return 0;
+}
+
 // Clip methods are plain Lua over the media module.
 constexpr const char* kClipClass = R"lua(
 local Clip = {}
@@ -628,6 +922,8 @@ void add_task_functions(lua_State* L) {
   lua_setfield(L, -2, "task");
   lua_pushcfunction(L, credits);
   lua_setfield(L, -2, "credits");
+  lua_pushcfunction(L, script_progress);
+  lua_setfield(L, -2, "progress");
 
   luaL_newmetatable(L, kTaskMetatable);
   lua_pushcfunction(L, task_index);
@@ -647,3 +943,10 @@ void add_task_functions(lua_State* L) {
 }
 
 }  // namespace reel::lua
+
+// `reel run --plan` reads what the run would have cost (host/cli/commands.cpp).
+extern "C" __attribute__((visibility("default"))) void reel_plan_totals(long long* requests,
+                                                                        long long* credits) {
+  *requests = reel::lua::g_plan.requests;
+  *credits = reel::lua::g_plan.credits;
+}

@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -70,6 +72,7 @@ int run_tasks(const TasksOptions& options) {
 // script started any other way can set the same variables.
 struct ClientOptions {
   bool sim = false;
+  bool plan = false;  // run only
   double speed = 1;
   std::string faults;
   std::string dialect;
@@ -97,6 +100,78 @@ struct ClientOptions {
     app->add_flag("--quiet", quiet, "no progress lines");
   }
 
+  void add_plan_to(CLI::App* app) {
+    app->add_flag("--plan", plan,
+                  "run the script on the simulator at full speed and print each request it "
+                  "would submit with its credits; nothing reaches the real service");
+  }
+
+  // `run --plan` (DESIGN.md): the simulator in this process as fast as it
+  // goes, no progress, and a journal and out folder of the plan's own in a
+  // fresh temporary folder, so that the user's journal, --out and key are
+  // neither read nor written (the plan wins over --sim, --journal, --out,
+  // --key-file). The folder goes at the end, also after os.exit (atexit).
+  bool start_plan() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/reel-plan.XXXXXX";
+    if (pattern.size() >= sizeof plan_folder || mkdtemp(pattern.data()) == nullptr) {
+      std::fprintf(stderr, "reel: --plan: cannot make a temporary folder %s: %s\n", pattern.c_str(),
+                   std::strerror(errno));
+      return false;
+    }
+    std::snprintf(plan_folder, sizeof plan_folder, "%s", pattern.c_str());
+    std::atexit(finish_plan);
+    try {
+      // Loaded now, so the total can be read from an atexit handler.
+      plan_totals = reinterpret_cast<PlanTotals>(plugin::symbol(kTasksModule, kPlanTotals));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "reel: --plan: %s\n", e.what());
+      return false;
+    }
+    sim = true;
+    speed = kPlanSpeed;
+    quiet = true;
+    journal = pattern + "/journal.db";
+    out = pattern + "/out";
+    key_file.clear();
+    retry_failed = false;
+    unsetenv("VIDU_API_KEY");  // the simulator's placeholder key instead
+    unsetenv("REEL_KEY_FILE");
+    setenv("REEL_PLAN", "1", 1);  // the vidu module prints the plan lines
+    return true;
+  }
+
+  // Prints the total once the script has run (plan_ran) and removes the
+  // plan's folder; once, whether called at the end of `run` or at exit.
+  static void finish_plan() {
+    if (plan_folder[0] == '\0') return;
+    if (plan_ran && plan_totals != nullptr) {
+      long long requests = 0;
+      long long credits = 0;
+      plan_totals(&requests, &credits);
+      std::printf(
+          "plan: %lld request%s, ~%lld credits in total (nothing was sent to the real "
+          "service)\n",
+          requests, requests == 1 ? "" : "s", credits);
+      std::fflush(stdout);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(plan_folder, ec);
+    plan_folder[0] = '\0';
+  }
+
+  // What the simulator's clock is sped up by under --plan: tasks of 10 s are
+  // done in milliseconds, and the client's polls keep pace.
+  static constexpr double kPlanSpeed = 1000;
+  // The vidu module's tally (bindings/vidu_tasks.cpp).
+  using PlanTotals = void (*)(long long* requests, long long* credits);
+  static constexpr const char* kPlanTotals = "reel_plan_totals";
+  // No destructors: read by finish_plan at exit.
+  static inline char plan_folder[4096] = "";
+  static inline PlanTotals plan_totals = nullptr;
+  static inline bool plan_ran = false;
+
   void export_settings() const {
     if (!dialect.empty()) setenv("VIDU_DIALECT", dialect.c_str(), 1);
     if (!key_file.empty()) setenv("REEL_KEY_FILE", key_file.c_str(), 1);
@@ -121,11 +196,15 @@ class InProcessSim {
       options.quiet = true;
       options.speed = client.speed;
       options.faults = client.faults;
+      options.data_dir = data_dir_for(client);
+      options.persist = true;
       std::string url;
       std::string error;
       handle_ = start(options, &url, &error);
       if (handle_ == nullptr) throw std::runtime_error(error);
       setenv("VIDU_BASE_URL", url.c_str(), 1);
+      // The journal knows the simulator by its folder, not by its port.
+      setenv("REEL_SERVICE_ID", ("sim:" + options.data_dir).c_str(), 1);
       if (std::getenv("VIDU_API_KEY") == nullptr && client.key_file.empty())
         setenv("VIDU_API_KEY", "reel-sim", 0);
       setenv("REEL_TIME_SCALE", std::to_string(client.speed).c_str(), 1);
@@ -140,6 +219,21 @@ class InProcessSim {
   }
 
  private:
+  // `sim` beside the journal (--journal, else REEL_JOURNAL, else
+  // .reel/journal.db), made if missing, as an absolute canonical path: the
+  // simulator keeps its tasks and files there, so that what the journal
+  // recorded against it in one run is still there in the next.
+  static std::string data_dir_for(const ClientOptions& client) {
+    std::string journal = client.journal;
+    if (journal.empty()) {
+      const char* env = std::getenv("REEL_JOURNAL");
+      journal = env != nullptr && *env != '\0' ? env : ".reel/journal.db";
+    }
+    const std::filesystem::path dir = std::filesystem::path(journal).parent_path() / "sim";
+    std::filesystem::create_directories(dir);
+    return std::filesystem::canonical(dir).string();
+  }
+
   void* handle_ = nullptr;
   SimStop stop_ = nullptr;
 };
@@ -173,6 +267,7 @@ int run_reel_command(int argc, char** argv) {
   run->footer("usage: reel run [OPTIONS] SCRIPT.lua [ARGS...]");
   ClientOptions client;
   client.add_to(run);
+  client.add_plan_to(run);
 
   CLI::App* repl = app.add_subcommand("repl", "interactive Lua with the reel modules loaded");
   client.add_to(repl);
@@ -268,12 +363,25 @@ int run_reel_command(int argc, char** argv) {
       return usage_error("run: unknown option '" + rest.front() + "'; see 'reel run --help'");
     }
     const int script = argc - static_cast<int>(rest.size());
-    if (!client.sim && (!client.faults.empty() || client.speed != 1))
+    if (client.plan && !client.faults.empty())
+      return usage_error("run: --plan prices what the script asks for; it takes no --faults");
+    if (!client.sim && !client.plan && (!client.faults.empty() || client.speed != 1))
       return usage_error("run: --speed and --faults configure the simulator; add --sim");
+    if (client.plan && !client.start_plan()) {
+      ClientOptions::finish_plan();
+      return lua::kExitScriptError;
+    }
     client.export_settings();
-    InProcessSim simulator;
-    if (client.sim && !simulator.start(client)) return lua::kExitScriptError;
-    return lua::run_script(argc, argv, script);
+    int status = lua::kExitScriptError;
+    {
+      InProcessSim simulator;  // stopped before the plan's folder goes
+      if (!client.sim || simulator.start(client)) {
+        ClientOptions::plan_ran = client.plan;
+        status = lua::run_script(argc, argv, script);
+      }
+    }
+    ClientOptions::finish_plan();
+    return status;
   }
   if (*repl) {
     client.export_settings();

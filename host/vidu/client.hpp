@@ -44,6 +44,9 @@ class Progress;
 struct ClientConfig {
   std::string base_url = "https://api.vidu.com";  // plain http only to loopback
   std::string key;                                // never logged, never in a message
+  // Who the server is for the journal, when not its base URL: the in-process
+  // simulator's ("sim:<data folder>", REEL_SERVICE_ID) outlives its random port.
+  std::string service;
   Dialect dialect = Dialect::vidu;
   std::string out_dir = "out";  // where clips are downloaded
   double time_scale = 1;        // the server's clock runs this much faster (simulator --speed)
@@ -119,6 +122,7 @@ struct Submission {
   std::string canonical;
   bool fresh = false;         // a new task even when the journal has one
   bool retry_failed = false;  // a new task when the journal's one failed
+  std::string out_dir;        // where the clip goes; "": the config's out_dir
 };
 
 class Client {

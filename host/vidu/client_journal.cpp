@@ -218,8 +218,9 @@ void Client::Impl::replay_clip(Job& j, const journal::Call& call) {
         Clip clip;
         clip.path = c.file;
         // Said as this run would say it when the file is where it would put it.
-        const auto here = std::filesystem::path(self.config.out_dir) /
-                          std::filesystem::path(c.file).filename();
+        const std::string& out_dir =
+            j.submission.out_dir.empty() ? self.config.out_dir : j.submission.out_dir;
+        const auto here = std::filesystem::path(out_dir) / std::filesystem::path(c.file).filename();
         std::error_code ec;
         if (std::filesystem::absolute(here, ec).lexically_normal() ==
             std::filesystem::path(c.file).lexically_normal())

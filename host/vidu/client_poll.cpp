@@ -321,6 +321,7 @@ void Client::Impl::start_download(Job& j) {
   FetchJob f;
   f.task_id = j.info.id;
   f.name = j.info.name;
+  f.out_dir = j.submission.out_dir;
   f.creations = j.last.creations;
   f.expected_duration = j.submission.expected_duration;
   f.credits = j.info.credits.value_or(0);

@@ -85,18 +85,19 @@ void Fetcher::start(const std::shared_ptr<Item>& item) {
     return;
   }
   if (item->path.empty()) {
+    const std::string& out_dir = job.out_dir.empty() ? config_.out_dir : job.out_dir;
     std::error_code ec;
-    fs::create_directories(config_.out_dir, ec);
+    fs::create_directories(out_dir, ec);
     if (ec) {
       finish(item, std::nullopt,
              Failure{"OutputUnwritable",
-                     "cannot create the output folder " + config_.out_dir + ": " + ec.message() +
+                     "cannot create the output folder " + out_dir + ": " + ec.message() +
                          "; choose another with --out (the task succeeded: vidu.task(\"" +
                          job.task_id + "\"):wait() downloads it later)",
                      "", "", 0, false});
       return;
     }
-    item->path = (fs::path(config_.out_dir) / clip_file_name(job.name, job.task_id)).string();
+    item->path = (fs::path(out_dir) / clip_file_name(job.name, job.task_id)).string();
     item->temp = item->path + ".part";
   }
   net::HttpRequest r;

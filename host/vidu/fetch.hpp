@@ -22,6 +22,7 @@ namespace reel::vidu {
 struct FetchJob {
   std::string task_id;
   std::string name;  // the shot's name, for the file name and messages
+  std::string out_dir;  // "": the config's
   std::vector<Creation> creations;
   double expected_duration = 0;  // 0: the API's figure, if any
   int credits = 0;

@@ -265,6 +265,13 @@ struct Progress::Impl {
     if (suspended == 0 && !order.empty()) draw();
   }
 
+  void remove_live(uint64_t key) {
+    if (running.erase(key) == 0) return;
+    order.erase(std::remove(order.begin(), order.end(), key), order.end());
+    update_ticking();
+    request_draw();  // the board drawn again one line shorter (erased when empty)
+  }
+
   void update_lines(uint64_t key, const ProgressRow& row) {
     auto it = printed.find(key);
     if (it != printed.end() && it->second.state == row.state &&
@@ -298,6 +305,13 @@ void Progress::finish(uint64_t key, const ProgressRow& row) {
   } else {
     impl_->finish_live(key, row);
   }
+}
+
+void Progress::remove(uint64_t key) {
+  if (mode_ == Mode::lines)
+    impl_->printed.erase(key);  // nothing printed; a later update is a new row
+  else if (mode_ == Mode::live)
+    impl_->remove_live(key);
 }
 
 void Progress::suspend() {

@@ -2,7 +2,8 @@
 // live line per running task, redrawn in place; elsewhere one plain log line
 // per change of state; nothing with --quiet. Lines name the shot, the state,
 // the time since submission, the queue position or expected time left, and
-// the credits. No Lua here; the client reports rows, this class draws them.
+// the credits. No Lua here; the client reports rows (and a script its own,
+// through vidu.progress in bindings/vidu_tasks.cpp), this class draws them.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,11 @@ class Progress {
   // The task is over (done, failed, cancelled, timeout): its final line is
   // printed once, above the live board, and it leaves the board.
   void finish(uint64_t key, const ProgressRow& row);
+
+  // The row leaves the live board with no final line (a script's own row
+  // whose shot now has a task, with a row of its own). lines, quiet: prints
+  // nothing. A later update() of the key shows it again, as a new row.
+  void remove(uint64_t key);
 
   // live: erase the board before someone else writes to the terminal, and
   // draw it again afterwards (so script output does not mix with it).

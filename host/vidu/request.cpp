@@ -98,6 +98,10 @@ class Builder {
       replay_rule(name, v);
       return;
     }
+    if (name == "out") {
+      out_folder(v);
+      return;
+    }
     const auto names = lua_names(r_.endpoint);
     const bool lua_name = detail::contains(names, name);
     if (!lua_name && detail::field_of(spec_, name) == nullptr) {
@@ -161,8 +165,18 @@ class Builder {
     (name == "fresh" ? r_.fresh : r_.retry_failed) = v.get<bool>();
   }
 
+  // out = "folder": the clip is downloaded there instead of --out.
+  void out_folder(const json& v) {
+    if (!v.is_string() || v.get<std::string>().empty()) {
+      fail(detail::kInvalid, "out",
+           "out " + show(v) + " must be a folder name (a non-empty string)");
+      return;
+    }
+    r_.out = v.get<std::string>();
+  }
+
   std::string accepted() const {
-    std::vector<std::string> names{"name", "fresh", "retry_failed"};
+    std::vector<std::string> names{"name", "fresh", "retry_failed", "out"};
     for (auto n : lua_names(r_.endpoint)) names.emplace_back(n);
     for (const auto& f : detail::common_fields()) names.emplace_back(f.name);
     for (const auto& f : spec_.fields) names.emplace_back(f.name);

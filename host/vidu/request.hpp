@@ -38,6 +38,7 @@ struct Request {
   // The journal's replay rules for this call (issue 6); not sent.
   bool fresh = false;         // create a new task even when the journal has one
   bool retry_failed = false;  // create anew when the journal's task failed
+  std::string out;            // `out = "folder"`: where this call's clip goes (else --out); not sent
   nlohmann::json body = nlohmann::json::object();  // official dialect
   std::vector<LocalInput> inputs;
   std::vector<FieldError> errors;  // every problem found so far, in order

@@ -434,4 +434,129 @@ TEST(ProgressLive, RowsFitTheTerminal) {
   EXPECT_EQ(code_points(drawn), 29u);
 }
 
+// ---- remove ----------------------------------------------------------------
+
+// A script's own rows (vidu.progress) live in a key space of their own.
+constexpr uint64_t kScriptRow = (uint64_t{1} << 63) | 1;
+constexpr uint64_t kOtherScriptRow = (uint64_t{1} << 63) | 2;
+
+// Every place `name` was written outside a board line ("\x1b[2K" + row):
+// a final line would be one.
+std::size_t outside_board(const std::string& all, const std::string& name) {
+  std::size_t n = 0;
+  for (std::size_t at = all.find(name); at != std::string::npos; at = all.find(name, at + 1))
+    n += at < 4 || all.compare(at - 4, 4, "\x1b[2K") != 0;
+  return n;
+}
+
+TEST(ProgressRemove, LeavesTheLiveBoardWithoutAFinalLine) {
+  Pty pty;
+  ASSERT_NE(pty.f, nullptr) << "no pseudo-terminal";
+  winsize ws{};
+  ws.ws_col = 100;
+  ws.ws_row = 20;
+  ASSERT_EQ(ioctl(pty.slave, TIOCSWINSZ, &ws), 0);
+  ScopedTerm term("xterm");
+  EventLoop loop;
+  std::string all;
+  {
+    Progress p(loop, Progress::mode_for(pty.f, false), pty.f);
+    ASSERT_EQ(p.mode(), Progress::Mode::live);
+    p.update(kScriptRow, row("dusk", "waiting", 0, "on push"));
+    p.update(1, row("push", "processing", 3, "~8 s left", 40, "8123"));
+    drain(loop);
+    all += pty.read_all();
+    ASSERT_NE(all.find("\x1b[2Kdusk"), std::string::npos) << all;
+
+    p.remove(kScriptRow);
+    drain(loop);  // the redraw may be put off by the rate limit
+    std::string after = pty.read_all();
+    all += after;
+    // Up over the two lines, the task's row drawn again, the rest cleared.
+    EXPECT_EQ(after.rfind("\r\x1b[2A\x1b[2Kpush", 0), 0u) << after;
+    EXPECT_EQ(count(after, "\x1b[2K"), 1u) << after;
+    EXPECT_EQ(after.find("dusk"), std::string::npos) << after;
+    EXPECT_EQ(after.substr(after.size() - 4), "\n\x1b[J") << after;
+
+    p.remove(kScriptRow);  // gone already
+    p.remove(77);          // never shown
+    drain(loop);
+    EXPECT_EQ(pty.read_all(), "");
+  }
+  drain(loop);
+  std::string last = pty.read_all();
+  EXPECT_EQ(last, "\r\x1b[1A\x1b[J") << "the destructor erases the one line left";
+  all += last;
+  EXPECT_EQ(outside_board(all, "dusk"), 0u) << "no final line for a removed row: " << all;
+}
+
+TEST(ProgressRemove, TheLastRowErasesTheBoard) {
+  Pty pty;
+  ASSERT_NE(pty.f, nullptr) << "no pseudo-terminal";
+  EventLoop loop;
+  {
+    Progress p(loop, Progress::Mode::live, pty.f);
+    p.update(kScriptRow, row("dusk", "waiting", 0, "on push"));
+    drain(loop);
+    ASSERT_NE(pty.read_all().find("dusk"), std::string::npos);
+    p.remove(kScriptRow);
+    drain(loop);
+    EXPECT_EQ(pty.read_all(), "\r\x1b[1A\x1b[J");
+  }
+  drain(loop);
+  EXPECT_EQ(pty.read_all(), "") << "nothing left to erase";
+}
+
+TEST(ProgressRemove, WhileSuspendedAndShownAgain) {
+  Capture out;
+  EventLoop loop;
+  Progress p(loop, Progress::Mode::live, out.f);
+  p.update(kScriptRow, row("dusk", "waiting", 0, "on push"));
+  p.update(kOtherScriptRow, row("noon", "waiting", 0, "on dawn"));
+  drain(loop);
+  p.suspend();
+  std::size_t before = out.text().size();
+  p.remove(kScriptRow);
+  drain(loop);
+  EXPECT_EQ(out.text().substr(before), "") << "nothing drawn while suspended";
+  p.resume();
+  std::string redraw = out.text().substr(before);
+  EXPECT_EQ(count(redraw, "\x1b[2K"), 1u) << redraw;
+  EXPECT_NE(redraw.find("noon"), std::string::npos) << redraw;
+  EXPECT_EQ(redraw.find("dusk"), std::string::npos) << redraw;
+
+  // Shown again after its removal: a new row, at the end of the board.
+  p.update(kScriptRow, row("dusk", "waiting", 0, "on noon"));
+  drain(loop);
+  std::string all = out.text();
+  std::size_t board = all.rfind("\x1b[2Knoon");
+  ASSERT_NE(board, std::string::npos) << all;
+  EXPECT_NE(all.find("\x1b[2Kdusk", board), std::string::npos) << all;
+  EXPECT_EQ(outside_board(all, "dusk"), 0u) << all;
+}
+
+TEST(ProgressRemove, LinesAndQuietPrintNothing) {
+  Capture out;
+  EventLoop loop;
+  Progress p(loop, Progress::Mode::lines, out.f);
+  ProgressRow waiting = row("dusk", "waiting", 0, "on push");
+  p.update(kScriptRow, waiting);
+  std::string expected = "reel: " + format_row(waiting, 0) + "\n";
+  EXPECT_EQ(out.text(), expected);
+  p.remove(kScriptRow);
+  p.remove(77);
+  EXPECT_EQ(out.text(), expected);
+  p.update(kScriptRow, waiting);  // back after its removal: a new row, said again
+  EXPECT_EQ(out.text(), expected + expected);
+
+  Capture quiet_out;
+  {
+    Progress quiet(loop, Progress::Mode::quiet, quiet_out.f);
+    quiet.update(kScriptRow, waiting);
+    quiet.remove(kScriptRow);
+  }
+  drain(loop);
+  EXPECT_EQ(quiet_out.text(), "");
+}
+
 }  // namespace
