@@ -37,11 +37,14 @@ build: deps $(BUILD)/CMakeCache.txt
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The flagship storyboard on the built-in simulator (ten times faster than
+# the real service would be): six shots, a film and its contact sheet. Run
+# it again and every shot comes from the journal in build/demo/.
 demo: build
-	@echo "make demo: three shots through the Vidu client on the built-in simulator"
-	@echo "(the storyboard example arrives with the storyboard module)"
+	@echo "make demo: scripts/lighthouse.lua on the built-in simulator"
 	./$(BUILD)/reel run --sim --speed 10 --out $(BUILD)/demo --journal $(BUILD)/demo/journal.db \
-	  scripts/first_shots.lua
+	  scripts/lighthouse.lua
+	@echo "open $(abspath $(BUILD))/demo/lighthouse/index.html (the film: $(abspath $(BUILD))/demo/lighthouse/film.mp4)"
 
 # The ASan tree runs every test but the two black-box HTTP suites
 # (sim_conformance_*, client_e2e_*: the binary driven from outside, two minutes

@@ -14,6 +14,7 @@
 
 #include "bindings/errors.hpp"
 #include "bindings/runtime.hpp"
+#include "host/plugin/plugin.hpp"
 #include "host/term/line_editor.hpp"
 
 namespace reel::lua {
@@ -480,6 +481,8 @@ int print_module_paths() {
       start = end + 1;
     }
   }
+  std::printf("reel's stdlib (after package.path and package.cpath):\n");
+  for (const std::string& dir : plugin::stdlib_folders()) std::printf("  %s/?.lua\n", dir.c_str());
   return kExitOk;
 }
 

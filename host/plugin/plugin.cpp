@@ -57,4 +57,17 @@ void* symbol(const std::string& name, const char* symbol) {
   return address;
 }
 
+std::vector<std::string> stdlib_folders() {
+  if (const char* dir = std::getenv("REEL_STDLIB"); dir != nullptr && *dir != '\0') return {dir};
+  std::vector<std::string> out;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path candidates[] = {
+      ec ? fs::path() : exe.parent_path().parent_path() / "share" / "reel" / "lua",
+      fs::path(REEL_STDLIB_SOURCE)};
+  for (const fs::path& dir : candidates)
+    if (!dir.empty() && fs::is_directory(dir, ec)) out.push_back(dir.string());
+  return out;
+}
+
 }  // namespace reel::plugin

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace reel::plugin {
 
@@ -15,5 +16,11 @@ namespace reel::plugin {
 // ../lib/reel/, or in $REEL_PLUGIN_DIR when set. Throws std::runtime_error
 // naming the file and dlopen's reason.
 void* symbol(const std::string& name, const char* symbol);
+
+// Where reel's own Lua modules (stdlib/: storyboard, its contact sheet) are
+// found, in order: $REEL_STDLIB when set; else ../share/reel/lua beside the
+// executable (an installed reel), then the source tree's stdlib/ (a built
+// tree), when they exist.
+std::vector<std::string> stdlib_folders();
 
 }  // namespace reel::plugin
