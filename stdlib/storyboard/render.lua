@@ -58,6 +58,14 @@ function M.render(board, opts)
   if opts.budget ~= nil then check_budget(board, plan, opts.budget) end
   outputs.ensure_dir(board.out .. "/clips")
 
+  -- One row for the board: shots done and the credits spent so far.
+  local done, spent = 0, 0
+  local function board_row(final)
+    progress{ name = board.title, state = final and "done" or "rendering", final = final or nil,
+              detail = ("%d of %d shots, %d credits so far"):format(done, #board.shots, spent) }
+  end
+  board_row()
+
   local state = {}   -- id -> { task, clip, error, started, finished }
   local handles = {}
   local frames = {}  -- "id/use" -> handle: one frame file however many shots use it
@@ -104,6 +112,9 @@ function M.render(board, opts)
       st.clip = st.task:wait{ timeout = shot.spec.timeout or board.timeout }
     end)
     st.finished = async.now()
+    done = done + 1
+    spent = spent + (st.clip and st.clip.credits or 0)
+    board_row()
     if not ok then
       -- A task's failure has its own line; one refused before it had a task
       -- is said here, as it happens.
@@ -120,6 +131,9 @@ function M.render(board, opts)
   local failures = {}
   for _, shot in ipairs(board.shots) do
     local ok, err = pcall(handles[shot.id].wait, handles[shot.id])
+    if not ok and not (state[shot.id] and state[shot.id].finished) then
+      done = done + 1  -- skipped for another shot's sake
+    end
     if not ok then
       if vidu.Error.is(err) then
         err.shot = shot.id
@@ -131,6 +145,8 @@ function M.render(board, opts)
       failures[#failures + 1] = shot
     end
   end
+
+  board_row(true)
 
   -- `reel run --plan` renders on a throwaway simulator to list the requests;
   -- the film and the sheet would go with its folder, so none are made.

@@ -249,6 +249,72 @@ describe("scripts/variants.lua and scripts/team_style.lua", function()
   end)
 end)
 
+describe("progress on a terminal", function()
+  it("shows one live row per shot: waiting on X, then the task's state, and the board's credits", function()
+    local d = S.newdir("live")
+    local session = "reel-storyboard-" .. tostring(os.time()) .. "-" .. tostring(math.random(1e6))
+    local cmd = ("cd %s && %s run --sim --speed 5 --out out --journal j.db %s >/dev/null; sleep 60")
+      :format(q(d), q(S.REEL), q(SOURCE .. "/scripts/lighthouse.lua"))
+    assert.are.equal(0, (sh(("tmux new-session -d -s %s -x 160 -y 40 %s"):format(session, q(cmd)))))
+    local seen, screens = {}, {}
+    local deadline = now() + 40
+    while now() < deadline and not seen.finished do
+      local _, screen = sh("tmux capture-pane -p -t " .. session)
+      screens[#screens + 1] = screen
+      if screen:find("push%s+waiting%s+[%d.]+ s%s+on dawn") then seen.waiting = true end
+      if screen:find("dawn%s+processing") or screen:find("dawn%s+queueing") then seen.processing = true end
+      if screen:find("Lighthouse%s+rendering%s+[%d.]+ s%s+%d of 6 shots, %d+ credits so far") then seen.board = true end
+      if screen:find("Lighthouse%s+done%s+[%d.]+ s%s+6 of 6 shots, 260 credits") then seen.finished = true end
+      S.sleep(0.2)
+    end
+    sh("tmux kill-session -t " .. session)
+    local last = screens[#screens] or ""
+    assert.is_true(seen.waiting == true, "no waiting row; last screen:\n" .. last)
+    assert.is_true(seen.processing == true, "no processing row; last screen:\n" .. last)
+    assert.is_true(seen.board == true, "no board row; last screen:\n" .. last)
+    assert.is_true(seen.finished == true, "no final board line; last screen:\n" .. last)
+  end)
+end)
+
+describe("a board of every kind of shot", function()
+  it("chains multiframe, extend to an image, reference with a shot's clip, and start/end to a later shot", function()
+    local d = S.newdir("kinds")
+    local assets = SOURCE .. "/scripts/assets/"
+    S.write_file(d .. "/board.lua", ([[
+      local storyboard = require "storyboard"
+      local A = %q
+      local sb = storyboard.new{ title = "Kinds", model = "viduq2-pro", resolution = "540p",
+                                 aspect_ratio = "16:9" }
+      sb:shot{ id = "a", text = "a harbour at dawn", model = "viduq2", duration = 5 }
+      sb:shot{ id = "s", from = A .. "cliff.png", to = "m", prompt = "into the keyframes", duration = 2 }
+      sb:shot{ id = "m", multiframe = { start = "a", frames = {
+                 { image = A .. "dusk.png", prompt = "to dusk", duration = 2 },
+                 { image = A .. "cliff.png", prompt = "back to day", duration = 2 } } } }
+      sb:shot{ id = "e", extend = "a", last = A .. "dusk.png", prompt = "ends at dusk", duration = 2 }
+      sb:shot{ id = "r", reference = { A .. "keeper.png" }, videos = { "a" }, prompt = "the keeper", duration = 2 }
+      sb:render()
+    ]]):format(assets))
+    local code, out, err = sh(("cd %s && %s run --sim --speed %s --out out --journal j.db board.lua")
+      :format(q(d), q(S.REEL), SPEED))
+    assert.are.equal(0, code, out .. err)
+    local m = manifest(d, "kinds")
+    assert.are.same({ "e", "s", "m", "r" }, m.cut)
+    assert.are.equal("multiframe", m.by_id.m.kind)
+    assert.are.equal("last frame of a", m.by_id.m.request.start)
+    assert.are.equal(2, #m.by_id.m.request.frames)
+    assert.are.equal("first frame of m", m.by_id.s.request.last)
+    assert.are.equal(assets .. "dusk.png", m.by_id.e.request.last)
+    assert.are.equal("clip of a", m.by_id.r.request.videos[1])
+    assert.is_true(math.abs(m.by_id.m.duration - 4) < 0.1, "multiframe lasts its segments")
+    assert.is_true(math.abs(m.by_id.e.duration - 7) < 0.1, "the extension adds 2 s to 5 s")
+    local sum = 0
+    for _, id in ipairs(m.cut) do sum = sum + m.by_id[id].duration end
+    assert.is_true(math.abs(S.probe(d .. "/out/kinds/film.mp4").duration - sum) <= 1 / 24 + 1e-6)
+    -- Shots waiting for others said so (progress lines: stderr is not a terminal).
+    assert.truthy(err:find("s%s+waiting%s.-on m"), err)
+  end)
+end)
+
 describe("a board over the account's balance", function()
   it("is refused before any task is created", function()
     local d = S.newdir("balance")
