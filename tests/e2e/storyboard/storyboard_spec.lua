@@ -17,12 +17,13 @@ local SPEED = os.getenv("REEL_STORYBOARD_SPEED") or "50"
 local function note(fmt, ...) io.stdout:write("# ", fmt:format(...), "\n"); io.stdout:flush() end
 local function now() return tonumber((select(2, sh("date +%s.%N")))) end
 
--- `reel run --sim` of a script in scripts/, in its own folder (cwd), with
--- its journal and --out there.
+-- `reel run --sim` of a script in its own folder (cwd), with its journal
+-- and --out there; `script` is a path, or a name in scripts/.
 local function render(dir, script, args, extra)
   local t0 = now()
+  local path = script:find("/", 1, true) and script or (SOURCE .. "/scripts/" .. script)
   local code, out, err = sh(("cd %s && %s run --sim --speed %s %s --out out --journal journal.db %s %s")
-    :format(q(dir), q(S.REEL), SPEED, extra or "", q(SOURCE .. "/scripts/" .. script), args or ""))
+    :format(q(dir), q(S.REEL), SPEED, extra or "", q(path), args or ""))
   return { code = code, out = out, err = err, seconds = now() - t0 }
 end
 
@@ -294,9 +295,9 @@ describe("a board of every kind of shot", function()
       sb:shot{ id = "r", reference = { A .. "keeper.png" }, videos = { "a" }, prompt = "the keeper", duration = 2 }
       sb:render()
     ]]):format(assets))
-    local code, out, err = sh(("cd %s && %s run --sim --speed %s --out out --journal j.db board.lua")
-      :format(q(d), q(S.REEL), SPEED))
-    assert.are.equal(0, code, out .. err)
+    local r = render(d, d .. "/board.lua")
+    local code, err = r.code, r.err
+    assert.are.equal(0, code, S.show(r))
     local m = manifest(d, "kinds")
     assert.are.same({ "e", "s", "m", "r" }, m.cut)
     assert.are.equal("multiframe", m.by_id.m.kind)
@@ -325,11 +326,11 @@ describe("a board over the account's balance", function()
       for i = 1, 200 do sb:shot{ id = "s" .. i, text = "shot " .. i } end
       sb:render{ budget = 1e9 }
     ]])
-    local code, out, err = sh(("cd %s && %s run --sim --quiet --out out --journal j.db board.lua")
-      :format(q(d), q(S.REEL)))
-    assert.are.equal(1, code, out .. err)
+    local r = render(d, d .. "/board.lua", "", "--quiet")
+    local code, err = r.code, r.err
+    assert.are.equal(1, code, S.show(r))
     assert.truthy(err:find("would cost about 102400 credits and the account has 100000", 1, true), err)
-    local _, rows = sh("sqlite3 " .. q(d .. "/j.db") .. " 'select count(*) from calls' 2>/dev/null || echo 0")
+    local _, rows = sh("sqlite3 " .. q(d .. "/journal.db") .. " 'select count(*) from calls' 2>/dev/null || echo 0")
     assert.are.equal("0", trim(rows))
   end)
 end)
@@ -344,9 +345,9 @@ describe("a board with a failed shot", function()
       sb:shot{ id = "b", from = "a", model = "viduq2-pro", prompt = "after the first" }
       sb:render()
     ]])
-    local code, out, err = sh(("cd %s && %s run --sim --speed %s --faults fail=1 --out out --journal j.db board.lua")
-      :format(q(d), q(S.REEL), SPEED))
-    assert.are.equal(3, code, out .. err)
+    local r = render(d, d .. "/board.lua", "", "--faults fail=1")
+    local code, err = r.code, r.err
+    assert.are.equal(3, code, S.show(r))
     assert.truthy(err:find('2 shots have no clip (a, b)', 1, true) or err:find("2 of 2 shots", 1, true), err)
     local m = S.json.decode(slurp(d .. "/out/fails/storyboard.json"))
     assert.are.equal("failed", m.shots[1].state)
