@@ -5,6 +5,7 @@ local storyboard = require "storyboard"
 local M = {}
 
 local USE_WORDS = { last = "last frame of ", first = "first frame of ", clip = "clip of " }
+M.USE_WORDS = USE_WORDS
 
 --- The shot's request with other shots' outputs named ("last frame of open")
 --- and Frames shown by their file: what storyboard.json and the plan show.

@@ -67,6 +67,8 @@ window.addEventListener("load", function () {
 });
 ]]
 
+local USE_WORDS = require("storyboard.describe").USE_WORDS
+
 local function seconds(d) return d and ("%.2f s"):format(d) or "-" end
 
 local function card(out, shot, number)
@@ -91,7 +93,7 @@ local function card(out, shot, number)
   w("<dt>credits</dt><dd>", shot.credits and tostring(shot.credits) or ("~" .. shot.estimated_credits .. " (estimate)"), "</dd>")
   if #shot.after > 0 then
     local after = {}
-    for _, a in ipairs(shot.after) do after[#after + 1] = a.use .. " of " .. a.shot end
+    for _, a in ipairs(shot.after) do after[#after + 1] = USE_WORDS[a.use] .. a.shot end
     w("<dt>after</dt><dd>", esc(table.concat(after, ", ")), "</dd>")
   end
   if shot.extended_by then w("<dt>extended by</dt><dd>", esc(shot.extended_by), "</dd>") end
