@@ -89,6 +89,7 @@ function M.new(opts)
     out = opts.out or ((os.getenv("REEL_OUT") or "out") .. "/" .. slug(title)),
     shots = {},   -- in declaration order
     by_id = {},
+    rendered = {},  -- id -> { task, clip } of an earlier render in this run
   }, Board)
   return board
 end

@@ -100,6 +100,21 @@ function M.render(board, opts)
       end
     end
     progress{ name = shot.id, done = true }
+    -- Rendered before in this run, and nothing it needs was made again: the
+    -- same clip. (Asked again, the call would be a second occurrence of the
+    -- same request, which the journal keeps apart as a new variant.)
+    local before = board.rendered[shot.id]
+    local inputs_kept = true
+    for _, id in ipairs(needs) do
+      if state[id].made then inputs_kept = false end
+    end
+    if before and not fresh[shot.id] and inputs_kept then
+      st.task, st.clip, st.finished = before.task, before.clip, async.now()
+      done = done + 1
+      board_row()
+      return st.clip
+    end
+    st.made = true
     local request = storyboard.request(board, shot, function(ref, use)
       if use == "clip" then return state[ref].clip end
       return frame_of(ref, use)
@@ -147,6 +162,9 @@ function M.render(board, opts)
   end
 
   board_row(true)
+  for id, st in pairs(state) do
+    if st.clip then board.rendered[id] = { task = st.task, clip = st.clip } end
+  end
 
   -- `reel run --plan` renders on a throwaway simulator to list the requests;
   -- the film and the sheet would go with its folder, so none are made.

@@ -316,6 +316,36 @@ describe("a board of every kind of shot", function()
   end)
 end)
 
+describe("a board rendered twice in one run", function()
+  it("keeps its clips, and makes again only what render{only} names and what needs it", function()
+    local d = S.newdir("twice")
+    S.write_file(d .. "/board.lua", [[
+      local storyboard = require "storyboard"
+      local sb = storyboard.new{ title = "Twice", model = "viduq2", resolution = "540p", duration = 4 }
+      sb:shot{ id = "a", text = "first" }
+      sb:shot{ id = "b", text = "second" }
+      sb:shot{ id = "c", from = "a", model = "viduq2-pro", prompt = "after the first" }
+      local one = sb:render()
+      local two = sb:render()
+      local three = sb:render{ only = { "a" } }
+      for _, id in ipairs{ "a", "b", "c" } do
+        print(id, one.shots[id].task_id, two.shots[id].task_id, three.shots[id].task_id)
+      end
+    ]])
+    local r = render(d, d .. "/board.lua", "", "--quiet")
+    assert.are.equal(0, r.code, S.show(r))
+    local ids = {}
+    for id, one, two, three in r.out:gmatch("(%a)\t(%d+)\t(%d+)\t(%d+)") do ids[id] = { one, two, three } end
+    for _, id in ipairs{ "a", "b", "c" } do
+      assert.are.equal(ids[id][1], ids[id][2], id .. ": the second render made a new task")
+    end
+    assert.are_not.equal(ids.a[1], ids.a[3])
+    assert.are.equal(ids.b[1], ids.b[3])
+    assert.are_not.equal(ids.c[1], ids.c[3])  -- it starts from a's new last frame
+    assert.are.equal(5, journal_calls(d))
+  end)
+end)
+
 describe("a board over the account's balance", function()
   it("is refused before any task is created", function()
     local d = S.newdir("balance")
