@@ -11,6 +11,10 @@ struct lua_State;
 
 namespace reel::lua {
 
+// The registry slot of the vidu.Clip class (bindings/vidu_tasks.cpp): a Clip
+// is a table with this metatable.
+inline constexpr const char* kClipClassKey = "reel.vidu.Clip";
+
 // A request with its local files probed and the capability table's verdict.
 struct CheckedRequest {
   vidu::Request request;

@@ -1,6 +1,7 @@
 // The vidu module's remote part (DESIGN.md, the Lua API): vidu.text2video{}
 // and the other create calls, vidu.task(ID), vidu.credits(), and the Task and
-// Clip objects. host/vidu's Client does the work on the event loop; this file
+// Clip objects (the progress board is bindings/vidu_progress.cpp, --plan's
+// lines bindings/vidu_plan.cpp). host/vidu's Client does the work on the event loop; this file
 // only turns its tasks into Lua objects and its changes into wake-ups of the
 // fibers waiting on them (callbacks never resume Lua themselves).
 //
@@ -8,7 +9,6 @@
 // (host/vidu/settings.hpp).
 #include <lua.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +23,8 @@
 #include "bindings/error_object.hpp"
 #include "bindings/lua_cli.hpp"
 #include "bindings/scheduler.hpp"
+#include "bindings/vidu_plan.hpp"
+#include "bindings/vidu_progress.hpp"
 #include "bindings/vidu_request.hpp"
 #include "host/journal/journal.hpp"
 #include "host/vidu/call_key.hpp"
@@ -38,61 +40,10 @@ constexpr const char* kTaskMetatable = "vidu.Task";
 constexpr const char* kSessionMetatable = "vidu.Session";
 constexpr const char* kSessionKey = "reel.vidu.session";  // the registry slot of the one session
 constexpr const char* kPendingMetatable = "vidu.Pending";
-constexpr const char* kClipClassKey = "reel.vidu.Clip";
-constexpr const char* kBoardMetatable = "vidu.Board";
-constexpr const char* kBoardKey = "reel.vidu.board";  // the registry slot of the one board
-// The keys of the script's own progress rows: the client's task handles count
-// up from 1 and never reach the high bit.
-constexpr uint64_t kScriptRowKeys = uint64_t{1} << 63;
 constexpr double kDefaultTimeout = 900;  // seconds of processing, DESIGN.md's example
 
 double now() {
   return static_cast<double>(uv_hrtime()) / 1e9;
-}
-
-// --- the progress board: one per Lua state, made at its first use ----------
-
-// The display the session's client reports to, and the rows a script shows
-// itself (vidu.progress: a storyboard's shots that have no task yet). Apart
-// from the session so that a row needs no API key and no journal; the
-// Progress is shared so that it outlives the client whichever of the two is
-// collected first.
-struct Board {
-  struct Row {
-    uint64_t key;
-    double since;  // when the row appeared: its elapsed time counts from there
-  };
-  std::shared_ptr<vidu::Progress> progress;
-  std::unordered_map<std::string, Row> rows;  // the script's rows on show, by name
-  uint64_t next_key = kScriptRowKeys;
-};
-
-int board_gc(lua_State* L) {
-  auto** b = static_cast<Board**>(luaL_checkudata(L, 1, kBoardMetatable));
-  delete *b;
-  *b = nullptr;
-  return 0;
-}
-
-Board& board(lua_State* L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, kBoardKey) == LUA_TUSERDATA) {
-    auto** b = static_cast<Board**>(lua_touserdata(L, -1));
-    lua_pop(L, 1);
-    return **b;
-  }
-  lua_pop(L, 1);
-  auto** slot = static_cast<Board**>(lua_newuserdatauv(L, sizeof(Board*), 0));
-  *slot = nullptr;
-  if (luaL_newmetatable(L, kBoardMetatable)) {
-    lua_pushcfunction(L, board_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_setmetatable(L, -2);
-  *slot = new Board;
-  (*slot)->progress = std::make_shared<vidu::Progress>(
-      Scheduler::from(L).loop(), vidu::Progress::mode_for(stderr, vidu::quiet_from_env()));
-  lua_setfield(L, LUA_REGISTRYINDEX, kBoardKey);
-  return **slot;
 }
 
 // --- the session: one client per Lua state, made at the first remote call ---
@@ -227,7 +178,7 @@ Session& session(lua_State* L) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, kScriptKey) == LUA_TSTRING) script = lua_tostring(L, -1);
   lua_pop(L, 1);
   // The board first: it is then finalized after the session.
-  std::shared_ptr<vidu::Progress> progress = board(L).progress;
+  std::shared_ptr<vidu::Progress> progress = progress_board(L);
 
   auto** slot = static_cast<Session**>(lua_newuserdatauv(L, sizeof(Session*), 0));
   *slot = nullptr;
@@ -556,147 +507,6 @@ double expected_duration(lua_State* L, const CheckedRequest& r) {
   return source > 0 ? source + seconds : 0;
 }
 
-// --- reel run --plan -----------------------------------------------------------
-
-// What the run asked for, counted while REEL_PLAN is set (`reel run --plan`)
-// and read by the command line at the end (reel_plan_totals). Plain integers:
-// read from an atexit handler too, after os.exit.
-struct PlanTally {
-  long long requests = 0;
-  long long credits = 0;
-};
-PlanTally g_plan;
-
-bool planning() {
-  const char* v = std::getenv("REEL_PLAN");
-  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
-}
-
-constexpr std::size_t kShownCodePoints = 100;  // a plan line stays readable
-
-// A path in the --out folder (a throwaway one under --plan: files the run
-// made itself, a storyboard's clips folder) is shown as "<out>/...", not
-// under a temporary path.
-std::string shown_path(const std::string& path) {
-  const char* out = std::getenv("REEL_OUT");
-  if (out == nullptr || *out == '\0') return path;
-  std::string prefix = out;
-  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-  if (path == prefix) return "<out>";
-  prefix += '/';
-  return path.rfind(prefix, 0) == 0 ? "<out>/" + path.substr(prefix.size()) : path;
-}
-
-// A string option as the plan shows it: inline data by its type and size
-// only, paths in --out as such, long text cut (by code points: options are
-// valid UTF-8).
-std::string shown_text(const std::string& given) {
-  const std::string text = shown_path(given);
-  if (text.rfind("data:", 0) == 0) {
-    const std::size_t comma = text.find(',');
-    const std::string head = text.substr(0, std::min<std::size_t>(comma, 40));
-    return head + ",\u2026 (" + std::to_string(text.size()) + " bytes)";
-  }
-  std::size_t seen = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-    if (seen++ == kShownCodePoints) return text.substr(0, i) + "\u2026";
-  }
-  return text;
-}
-
-bool has_metatable(lua_State* L, int index, const char* registry_key) {
-  if (!lua_getmetatable(L, index)) return false;
-  lua_getfield(L, LUA_REGISTRYINDEX, registry_key);
-  const bool same = lua_rawequal(L, -1, -2) != 0;
-  lua_pop(L, 2);
-  return same;
-}
-
-std::string string_field(lua_State* L, int index, const char* key) {
-  lua_getfield(L, index, key);
-  std::string v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
-  lua_pop(L, 1);
-  return v;
-}
-
-// An option's value as the script gave it, for the plan line: a Clip by the
-// name of its task ("clip:open"), a Frame by its file ("frame:<path>"),
-// tables walked, strings shortened.
-nlohmann::json shown_value(lua_State* L, int index, Session& s, int depth) {
-  index = lua_absindex(L, index);
-  switch (lua_type(L, index)) {
-    case LUA_TSTRING:
-      return shown_text(lua_tostring(L, index));
-    case LUA_TNUMBER:
-      if (lua_isinteger(L, index)) return static_cast<int64_t>(lua_tointeger(L, index));
-      return lua_tonumber(L, index);
-    case LUA_TBOOLEAN:
-      return lua_toboolean(L, index) != 0;
-    case LUA_TTABLE:
-      break;
-    default:
-      return nullptr;  // json.null, the one other value a request takes
-  }
-  if (depth > 8) return "\u2026";
-  if (has_metatable(L, index, kClipClassKey)) {
-    const std::string id = string_field(L, index, "task_id");
-    const std::string name = s.task_name(id);
-    return "clip:" + (!name.empty() ? name : !id.empty() ? id : string_field(L, index, "path"));
-  }
-  if (has_metatable(L, index, "media.Frame"))  // media.cpp's luaL_newmetatable name
-    return "frame:" + shown_path(string_field(L, index, "path"));
-  const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, index));
-  if (n > 0) {
-    nlohmann::json list = nlohmann::json::array();
-    for (lua_Integer i = 1; i <= n; ++i) {
-      lua_rawgeti(L, index, i);
-      list.push_back(shown_value(L, -1, s, depth + 1));
-      lua_pop(L, 1);
-    }
-    return list;
-  }
-  nlohmann::json object = nlohmann::json::object();
-  lua_pushnil(L);
-  while (lua_next(L, index) != 0) {
-    if (lua_type(L, -2) == LUA_TSTRING)
-      object[lua_tostring(L, -2)] = shown_value(L, -1, s, depth + 1);
-    lua_pop(L, 1);
-  }
-  return object;
-}
-
-// One line on stdout per request the run would submit:
-//   plan: open text2video viduq2 {"duration":5,"prompt":"..."} ~40 credits
-// The options table is at index 1; name and model have their own columns,
-// and out (where the clip would go) is not part of the request.
-void print_plan_line(lua_State* L, Session& s, uint64_t handle, const CheckedRequest& r) {
-  nlohmann::json options = nlohmann::json::object();
-  lua_pushnil(L);
-  while (lua_next(L, 1) != 0) {
-    if (lua_type(L, -2) == LUA_TSTRING) {
-      const std::string key = lua_tostring(L, -2);
-      if (key != "name" && key != "model" && key != "out")
-        options[key] = shown_value(L, -1, s, 0);
-    }
-    lua_pop(L, 1);
-  }
-  const vidu::TaskInfo& task = s.client().task(handle);
-  const int credits = r.checked.credits.value_or(0);
-  ++g_plan.requests;
-  g_plan.credits += credits;
-  const auto json_text = [](const nlohmann::json& v) {
-    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
-  // A name with blanks is quoted, so the columns stay apart.
-  const bool blank = task.name.find_first_of(" \t") != std::string::npos;
-  const std::string name = blank ? json_text(task.name) : task.name;
-  const std::string text = json_text(options);
-  std::printf("plan: %s %s %s %s ~%d credits\n", name.c_str(), vidu::kind_name(r.request.endpoint),
-              task.model.c_str(), text.c_str(), credits);
-  std::fflush(stdout);
-}
-
 int submit_checked(lua_State* L, CheckedRequest& r) {
   if (!r.checked.errors.empty()) {
     push_errors(L, r.checked.errors);
@@ -728,7 +538,12 @@ int submit_checked(lua_State* L, CheckedRequest& r) {
   sub.out_dir = r.request.out;
   const uint64_t handle = s.client().submit(std::move(sub));
   s.track(handle);
-  if (planning()) print_plan_line(L, s, handle, r);
+  if (planning()) {
+    const vidu::TaskInfo& info = s.client().task(handle);
+    print_plan_line(L, 1, info.name, vidu::kind_name(r.request.endpoint), info.model,
+                    r.checked.credits.value_or(0),
+                    [&s](const std::string& id) { return s.task_name(id); });
+  }
   push_task(L, handle);
   return 1;
 }
@@ -796,91 +611,6 @@ int credits(lua_State* L) {
   return await(L, *p, self, credits_k);
 }
 
-// vidu.progress's option `key` when set: false when nil, else pushes it
-// (raising when it is not of `type`).
-bool optional_field(lua_State* L, const char* key, int type) {
-  const int got = lua_getfield(L, 1, key);
-  if (got == LUA_TNIL) {
-    lua_pop(L, 1);
-    return false;
-  }
-  if (got != type)
-    luaL_error(L, "vidu.progress: %s must be a %s, got %s", key, lua_typename(L, type),
-               luaL_typename(L, -1));
-  return true;  // the value is on the stack
-}
-
-// vidu.progress{name =, state =, detail =, credits =, done =, final =}: a row
-// of the script's own on the progress board, keyed by name (a storyboard's
-// shot that has no task yet: "waiting on push"). done = true takes it off
-// silently; final = true prints it as a finished line. Shown as the tasks'
-// rows are (live board, plain lines, nothing with --quiet); needs no key
-// and no journal.
-int script_progress(lua_State* L) {
-  constexpr const char* kKeys[] = {"name", "state", "detail", "credits", "done", "final"};
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  lua_pushnil(L);
-  while (lua_next(L, 1) != 0) {
-    lua_pop(L, 1);
-    bool known = false;
-    for (const char* k : kKeys)
-      known = known || (lua_type(L, -1) == LUA_TSTRING && std::strcmp(lua_tostring(L, -1), k) == 0);
-    if (!known)
-      return luaL_error(L,
-                        "vidu.progress: unknown option \"%s\" (name, state, detail, credits, "
-                        "done, final)",
-                        luaL_tolstring(L, -1, nullptr));
-  }
-  if (lua_getfield(L, 1, "name") != LUA_TSTRING || lua_rawlen(L, -1) == 0)
-    return luaL_error(L, "vidu.progress: name must be a non-empty string, got %s",
-                      luaL_tolstring(L, -1, nullptr));
-  const std::string name = lua_tostring(L, -1);
-  lua_pop(L, 1);
-  bool done = false;
-  bool final = false;
-  if (optional_field(L, "done", LUA_TBOOLEAN)) done = lua_toboolean(L, -1) != 0;
-  if (optional_field(L, "final", LUA_TBOOLEAN)) final = lua_toboolean(L, -1) != 0;
-  if (done && final)
-    return luaL_error(L,
-                      "vidu.progress: done (take the row off) and final (print it) exclude "
-                      "each other");
-
-  vidu::ProgressRow row;
-  row.name = name;
-  if (!done) {
-    if (!optional_field(L, "state", LUA_TSTRING))
-      return luaL_error(L, "vidu.progress: state must be a string (\"waiting\", ...), got nil");
-    row.state = lua_tostring(L, -1);
-    if (optional_field(L, "detail", LUA_TSTRING)) row.detail = lua_tostring(L, -1);
-    if (optional_field(L, "credits", LUA_TNUMBER)) {
-      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
-        return luaL_error(L, "vidu.progress: credits must be a whole number >= 0, got %s",
-                          luaL_tolstring(L, -1, nullptr));
-      row.credits = static_cast<int>(lua_tointeger(L, -1));
-    }
-  }
-
-  Board& b = board(L);
-  auto it = b.rows.find(name);
-  if (done) {
-    if (it != b.rows.end()) {
-      b.progress->remove(it->second.key);
-      b.rows.erase(it);
-    }
-    return 0;
-  }
-  if (it == b.rows.end()) it = b.rows.emplace(name, Board::Row{b.next_key++, now()}).first;
-  row.elapsed = now() - it->second.since;
-  if (final) {
-    b.progress->finish(it->second.key, row);
-    b.rows.erase(it);  // over: the name may start a new row later
-  } else {
-    b.progress->update(it->second.key, row);
-  }
-  return 0;
-}
-
 // Clip methods are plain Lua over the media module.
 constexpr const char* kClipClass = R"lua(
 local Clip = {}
@@ -943,10 +673,3 @@ void add_task_functions(lua_State* L) {
 }
 
 }  // namespace reel::lua
-
-// `reel run --plan` reads what the run would have cost (host/cli/commands.cpp).
-extern "C" __attribute__((visibility("default"))) void reel_plan_totals(long long* requests,
-                                                                        long long* credits) {
-  *requests = reel::lua::g_plan.requests;
-  *credits = reel::lua::g_plan.credits;
-}

@@ -23,6 +23,7 @@
 #include "host/media/av.hpp"
 #include "host/media/log.hpp"
 #include "host/media/media.hpp"
+#include "host/media/picture.hpp"
 #include "host/media/png_file.hpp"
 #include "host/media/sniff.hpp"
 
@@ -482,55 +483,8 @@ av::FramePtr frame_at(Source& src, double at) {
 }
 
 // ---------------------------------------------------------------------------
-// Pixels
-
-// Converts to packed RGB, as the CLI's scale filter does: the frame's own
-// matrix and range. At the same size its default flags (bicubic) make the
-// CLI's pixels; a shrink averages with area, which does not alias.
-av::FramePtr to_rgb24(const std::string& path, const AVFrame* src, int width, int height,
-                      AVRational sar) {
-  const auto format = static_cast<AVPixelFormat>(src->format);
-  const bool shrink = (width < src->width && height <= src->height) ||
-                      (width <= src->width && height < src->height);
-  av::Scaler sws(sws_getContext(src->width, src->height, format, width, height, AV_PIX_FMT_RGB24,
-                                shrink ? SWS_AREA : SWS_BICUBIC, nullptr, nullptr, nullptr));
-  if (!sws) {
-    const char* name = av_get_pix_fmt_name(format);
-    throw MediaError(path, std::string("cannot convert pixel format ") +
-                               (name != nullptr ? name : "unknown") + " to RGB");
-  }
-  const int* coefficients = sws_getCoefficients(src->colorspace);
-  const int full_range = src->color_range == AVCOL_RANGE_JPEG ? 1 : 0;
-  sws_setColorspaceDetails(sws.get(), coefficients, full_range, coefficients, 0, 0, 1 << 16,
-                           1 << 16);
-
-  av::FramePtr rgb(av_frame_alloc());
-  int err = rgb ? 0 : AVERROR(ENOMEM);
-  if (err == 0) {
-    rgb->format = AV_PIX_FMT_RGB24;
-    rgb->width = width;
-    rgb->height = height;
-    rgb->sample_aspect_ratio = sar;
-    err = av_frame_get_buffer(rgb.get(), 0);
-  }
-  if (err == 0) {
-    const int rows =
-        sws_scale(sws.get(), src->data, src->linesize, 0, src->height, rgb->data, rgb->linesize);
-    if (rows != height) err = rows < 0 ? rows : AVERROR_EXTERNAL;
-  }
-  if (err < 0) throw MediaError(path, "cannot convert the frame to RGB" + detail_suffix(err));
-  return rgb;
-}
-
-// How the CLI turns a picture for display (its autorotate in 5.1): a
-// transpose whose direction bits match FFmpeg's transpose filter, or flips.
-struct Turn {
-  bool transpose = false;
-  bool read_rows_reversed = false;   // transpose dir bit 0 (clock, clock_flip)
-  bool write_rows_reversed = false;  // transpose dir bit 1 (cclock, clock_flip)
-  bool hflip = false;
-  bool vflip = false;
-};
+// As displayed: turned as the display matrix says, at the size asked for
+// (the pixels themselves: picture.hpp)
 
 const int32_t* display_matrix(const Source& src, const AVFrame* frame) {
   if (const AVFrameSideData* sd = av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX)) {
@@ -550,8 +504,8 @@ const int32_t* display_matrix(const Source& src, const AVFrame* frame) {
                                                         : nullptr;
 }
 
-Turn turn_for(const int32_t* m) {
-  Turn turn;
+picture::Turn turn_for(const int32_t* m) {
+  picture::Turn turn;
   if (m == nullptr) return turn;
   // Clockwise degrees in [0, 360), as the CLI's get_rotation computes them.
   double theta = -std::round(av_display_rotation_get(m));
@@ -574,64 +528,11 @@ Turn turn_for(const int32_t* m) {
   return turn;
 }
 
-av::FramePtr new_rgb_like(const std::string& path, int width, int height, AVRational sar) {
-  av::FramePtr out(av_frame_alloc());
-  if (out) {
-    out->format = AV_PIX_FMT_RGB24;
-    out->width = width;
-    out->height = height;
-    out->sample_aspect_ratio = sar;
-  }
-  if (!out || av_frame_get_buffer(out.get(), 0) < 0) throw MediaError(path, "out of memory");
-  return out;
-}
-
-// out(x, y) = in(y, x), with rows read or written bottom-up as `turn` says.
-av::FramePtr transpose(const std::string& path, const AVFrame* in, const Turn& turn) {
-  av::FramePtr out =
-      new_rgb_like(path, in->height, in->width,
-                   AVRational{in->sample_aspect_ratio.den, in->sample_aspect_ratio.num});
-  for (int y = 0; y < out->height; ++y) {
-    const int src_col = y;
-    uint8_t* dst =
-        out->data[0] + static_cast<ptrdiff_t>(turn.write_rows_reversed ? out->height - 1 - y : y) *
-                           out->linesize[0];
-    for (int x = 0; x < out->width; ++x) {
-      const int src_row = turn.read_rows_reversed ? in->height - 1 - x : x;
-      const uint8_t* px =
-          in->data[0] + static_cast<ptrdiff_t>(src_row) * in->linesize[0] + 3 * src_col;
-      std::memcpy(dst + 3 * x, px, 3);
-    }
-  }
-  return out;
-}
-
-av::FramePtr flip(const std::string& path, const AVFrame* in, bool hflip, bool vflip) {
-  av::FramePtr out = new_rgb_like(path, in->width, in->height, in->sample_aspect_ratio);
-  for (int y = 0; y < in->height; ++y) {
-    const uint8_t* src =
-        in->data[0] + static_cast<ptrdiff_t>(vflip ? in->height - 1 - y : y) * in->linesize[0];
-    uint8_t* dst = out->data[0] + static_cast<ptrdiff_t>(y) * out->linesize[0];
-    if (!hflip) {
-      std::memcpy(dst, src, 3 * static_cast<size_t>(in->width));
-      continue;
-    }
-    for (int x = 0; x < in->width; ++x) std::memcpy(dst + 3 * x, src + 3 * (in->width - 1 - x), 3);
-  }
-  return out;
-}
-
 // "width=-1 is not a size; ..." for a bad target side, "" when fine (0 = unset).
 std::string side_problem(const char* name, int value) {
   if (value >= 0 && value <= kMaxFrameSide) return "";
   return std::string(name) + "=" + std::to_string(value) +
          " is not a size; use a whole number of pixels from 1 to " + std::to_string(kMaxFrameSide);
-}
-
-// One side from the other, rounded to nearest: round(side * num / den), >= 1.
-int scaled_side(int side, int64_t num, int64_t den) {
-  const int64_t n = static_cast<int64_t>(side) * num;
-  return static_cast<int>(std::max<int64_t>(1, (2 * n + den) / (2 * den)));
 }
 
 struct Size {
@@ -647,9 +548,9 @@ Size target_size(const std::string& path, const FrameRequest& request, int width
   const int64_t aw = static_cast<int64_t>(width) * sar.num;
   const int64_t ah = static_cast<int64_t>(height) * sar.den;
   Size size;
-  if (request.width > 0) size = {request.width, scaled_side(request.width, ah, aw)};
+  if (request.width > 0) size = {request.width, picture::scaled_side(request.width, ah, aw)};
   if (request.height > 0 && (size.width == 0 || size.height > request.height)) {
-    size = {scaled_side(request.height, aw, ah), request.height};
+    size = {picture::scaled_side(request.height, aw, ah), request.height};
   }
   if (size.width > kMaxFrameSide || size.height > kMaxFrameSide) {
     const std::string asked = request.width > 0 ? "width=" + std::to_string(request.width)
@@ -670,7 +571,7 @@ Size target_size(const std::string& path, const FrameRequest& request, int width
 // conversion (one pass over the decoded picture), to the stored orientation
 // of the target size.
 av::FramePtr as_displayed(const Source& src, const AVFrame* decoded, const FrameRequest& request) {
-  const Turn turn = turn_for(display_matrix(src, decoded));
+  const picture::Turn turn = turn_for(display_matrix(src, decoded));
   int width = decoded->width;
   int height = decoded->height;
   AVRational sar = decoded->sample_aspect_ratio;
@@ -684,10 +585,13 @@ av::FramePtr as_displayed(const Source& src, const AVFrame* decoded, const Frame
     height = turn.transpose ? size.width : size.height;
     sar = AVRational{1, 1};  // the aspect ratio is now in the pixels themselves
   }
-  av::FramePtr rgb = to_rgb24(src.path, decoded, width, height, sar);
-  if (turn.transpose) return transpose(src.path, rgb.get(), turn);
-  if (turn.hflip || turn.vflip) return flip(src.path, rgb.get(), turn.hflip, turn.vflip);
-  return rgb;
+  std::string problem;
+  av::FramePtr rgb = picture::converted(decoded, width, height, AV_PIX_FMT_RGB24, sar, &problem);
+  if (!rgb) throw MediaError(src.path, problem);
+  if (!turn.transpose && !turn.hflip && !turn.vflip) return rgb;
+  av::FramePtr shown = picture::turned(rgb.get(), turn);
+  if (!shown) throw MediaError(src.path, "out of memory");
+  return shown;
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "host/media/av.hpp"
 #include "host/media/log.hpp"
 #include "host/media/media.hpp"
+#include "host/media/picture.hpp"
 #include "host/media/png_file.hpp"
 #include "host/media/sniff.hpp"
 
@@ -133,56 +134,25 @@ av::FramePtr decode_picture(const PictureError& pic) {
   return frame;
 }
 
-// round(side * num / den), at least 1.
-int scaled_side(int side, int64_t num, int64_t den) {
-  const int64_t n = static_cast<int64_t>(side) * num;
-  return static_cast<int>(std::max<int64_t>(1, (2 * n + den) / (2 * den)));
-}
-
 // The picture at `height` px high, as wide as its displayed aspect ratio
 // says, in packed RGB (RGBA when it has transparency, blended when laid out).
 av::FramePtr scale_to_height(const PictureError& pic, const AVFrame* src, int height) {
   AVRational sar = src->sample_aspect_ratio;
   if (sar.num <= 0 || sar.den <= 0) sar = AVRational{1, 1};
-  const int width = scaled_side(height, static_cast<int64_t>(src->width) * sar.num,
-                                static_cast<int64_t>(src->height) * sar.den);
+  const int width = picture::scaled_side(height, static_cast<int64_t>(src->width) * sar.num,
+                                         static_cast<int64_t>(src->height) * sar.den);
   if (width > kStripMaxWidth) {
     pic.fail("at " + std::to_string(height) + " px high it would be " + std::to_string(width) +
              " px wide, more than a whole strip may be (" + std::to_string(kStripMaxWidth) +
              "); leave out such a narrow, wide picture");
   }
-  const auto format = static_cast<AVPixelFormat>(src->format);
-  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(src->format));
   const bool alpha = desc != nullptr && (desc->flags & AV_PIX_FMT_FLAG_ALPHA) != 0;
-  const AVPixelFormat to = alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
-  // Area averaging when shrinking (no aliasing in small thumbnails), bicubic otherwise.
-  const bool shrink = width <= src->width && height <= src->height;
-  av::Scaler sws(sws_getContext(src->width, src->height, format, width, height, to,
-                                shrink ? SWS_AREA : SWS_BICUBIC, nullptr, nullptr, nullptr));
-  if (!sws) {
-    pic.fail(std::string("cannot convert its pixel format (") +
-             (desc != nullptr ? desc->name : "unknown") + ") to RGB");
-  }
-  // The picture's own matrix and range, as media.frame converts (JPEG is full range).
-  const int* coefficients = sws_getCoefficients(src->colorspace);
-  const bool full_range = src->color_range == AVCOL_RANGE_JPEG ||
-                          (desc != nullptr && std::strncmp(desc->name, "yuvj", 4) == 0);
-  sws_setColorspaceDetails(sws.get(), coefficients, full_range ? 1 : 0, coefficients, 0, 0, 1 << 16,
-                           1 << 16);
-  av::FramePtr out(av_frame_alloc());
-  int err = out ? 0 : AVERROR(ENOMEM);
-  if (err == 0) {
-    out->format = to;
-    out->width = width;
-    out->height = height;
-    err = av_frame_get_buffer(out.get(), 0);
-  }
-  if (err == 0) {
-    const int rows =
-        sws_scale(sws.get(), src->data, src->linesize, 0, src->height, out->data, out->linesize);
-    if (rows != height) err = rows < 0 ? rows : AVERROR_EXTERNAL;
-  }
-  if (err < 0) pic.fail("cannot scale the picture", err);
+  std::string problem;
+  // Square pixels now: the aspect ratio is in the width.
+  av::FramePtr out = picture::converted(
+      src, width, height, alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24, AVRational{1, 1}, &problem);
+  if (!out) pic.fail(problem);
   return out;
 }
 
