@@ -13,6 +13,7 @@
 #include <string>
 
 #include "bindings/errors.hpp"
+#include "bindings/repl.hpp"
 #include "bindings/runtime.hpp"
 #include "host/plugin/plugin.hpp"
 #include "host/term/line_editor.hpp"
@@ -394,6 +395,14 @@ void do_repl(lua_State* L) {
 
 // --- the main function, in protected mode ----------------------------------
 
+// Leaving the interactive REPL does not wait for the async tasks still
+// running: the person asked to leave. Remote tasks go on and stay in the
+// journal (the vidu module says which are still running).
+int repl_done(lua_State* L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 int pmain(lua_State* L) {
   auto* inv = static_cast<Invocation*>(lua_touserdata(L, 1));
   char** argv = inv->argv;
@@ -413,15 +422,21 @@ int pmain(lua_State* L) {
   if (!(flags & kHasEnvOff) && handle_luainit(L) != LUA_OK) return 0;
   if (!run_args(L, argv, inv->option_limit)) return 0;
   if (script < inv->argc && handle_script(L, argv + script) != LUA_OK) return 0;
-  if (inv->repl || (flags & kHasI)) {
+  const bool terminal = term::LineEditor::stdin_is_terminal();
+  if (terminal && (inv->repl || (flags & kHasI))) {
+    interactive_repl(L);
+    return repl_done(L);
+  } else if (inv->repl) {
+    if (piped_repl(L) > 0) return 0;  // a chunk failed: exit status 1
+  } else if (flags & kHasI) {
     do_repl(L);
   } else if (script == inv->argc && !(flags & (kHasE | kHasV))) {
-    if (term::LineEditor::stdin_is_terminal()) {
+    if (terminal) {
       print_version();
-      do_repl(L);
-    } else {
-      dofile(L, nullptr);  // lua5.4 reports but does not fail on this path
+      interactive_repl(L);
+      return repl_done(L);
     }
+    dofile(L, nullptr);  // lua5.4 reports but does not fail on this path
   }
   // Tasks spawned by the script may still be running: let them end.
   if (report(L, status_of(runtime.finish_background())) != LUA_OK) return 0;

@@ -95,6 +95,8 @@ Outcome Runtime::call(int nargs, int nresults) {
       Scheduler::clear_interrupt();
       lua_pushstring(
           L, fiber->state == Fiber::State::failed ? fiber->traceback.c_str() : "interrupted!");
+      // The chunk is over: whatever it waited on must not resume it later.
+      scheduler_->abandon(fiber);
       outcome = Outcome::interrupted;
       break;
     case RunStatus::deadlock:

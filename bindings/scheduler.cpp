@@ -218,6 +218,25 @@ RunStatus Scheduler::run(const Fiber* target) {
                                                                     : RunStatus::ok;
 }
 
+void Scheduler::step_ready() {
+  for (size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
+    Fiber* next = ready_.front();
+    ready_.pop_front();
+    step(next);
+  }
+}
+
+void Scheduler::abandon(Fiber* fiber) {
+  if (fiber->finished()) return;
+  ready_.erase(std::remove(ready_.begin(), ready_.end(), fiber), ready_.end());
+  lua_resetthread(fiber->thread);  // runs its pending to-be-closed variables
+  fiber->state = Fiber::State::failed;
+  fiber->observed = true;
+  fiber->finished_at = ++finished_count_;
+  --live_;
+  // Still anchored (never unref'd): a timer or a task may hold a Wake for it.
+}
+
 RunStatus Scheduler::run_until(Fiber* fiber) {
   return run(fiber);
 }

@@ -96,6 +96,16 @@ class Scheduler {
   // Runs the loop until no fiber is left unfinished and nothing is pending.
   RunStatus drain();
 
+  // For a loop of the caller's own (the REPL waiting for a key): whether a
+  // fiber is ready, and running every fiber ready now, once each.
+  bool has_ready() const { return !ready_.empty(); }
+  void step_ready();
+
+  // Gives up a fiber the REPL stopped waiting for (Ctrl-C during t:wait()):
+  // it is closed and never resumed, whatever it waited on. It stays
+  // allocated, since tickets to it may still be out.
+  void abandon(Fiber* fiber);
+
   // Marks the running fiber as waiting and returns the ticket that resumes it.
   // The caller then yields with lua_yieldk(L, 0, ctx, continuation).
   Wake suspend(Fiber* fiber);

@@ -30,7 +30,7 @@ using vidu::FieldError;
 
 // validate/estimate(kind, opts): a wrong kind or a non-table is the
 // programmer's mistake and raises at once.
-vidu::Endpoint check_kind(lua_State* L) {
+vidu::Endpoint kind_argument(lua_State* L) {
   const char* kind = luaL_checkstring(L, 1);
   const auto endpoint = vidu::endpoint_from_kind(kind);
   if (!endpoint) {
@@ -40,8 +40,34 @@ vidu::Endpoint check_kind(lua_State* L) {
                                   "reference, extend or multiframe)",
                                   kind));
   }
-  luaL_checktype(L, 2, LUA_TTABLE);
   return *endpoint;
+}
+
+vidu::Endpoint check_kind(lua_State* L) {
+  const vidu::Endpoint endpoint = kind_argument(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  return endpoint;
+}
+
+int push_names(lua_State* L, const std::vector<std::string>& names) {
+  lua_createtable(L, static_cast<int>(names.size()), 0);
+  for (size_t i = 0; i < names.size(); ++i) {
+    lua_pushstring(L, names[i].c_str());
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  return 1;
+}
+
+// vidu.options(kind) -> every option name vidu.<kind>{} accepts, sorted (the
+// REPL completes them; a library can check its own tables against them).
+int options(lua_State* L) {
+  return push_names(L, vidu::option_names(kind_argument(L)));
+}
+
+// vidu.models(kind) -> the models that make `kind` in the current dialect.
+int models(lua_State* L) {
+  const vidu::Endpoint endpoint = kind_argument(L);
+  return push_names(L, vidu::models_for(endpoint, dialect_setting(L)));
 }
 
 // Probes and checks the local inputs; runs on a pool thread (no Lua).
@@ -240,7 +266,9 @@ vidu::Dialect dialect_setting(lua_State* L) {
 extern "C" __attribute__((visibility("default"))) int reel_open_vidu(lua_State* L) {
   reel::vidu::prepare_hashing();  // before any file is hashed on the thread pool
   const luaL_Reg functions[] = {
-      {"validate", reel::lua::validate}, {"estimate", reel::lua::estimate}, {nullptr, nullptr}};
+      {"validate", reel::lua::validate}, {"estimate", reel::lua::estimate},
+      {"options", reel::lua::options},   {"models", reel::lua::models},
+      {"journal", reel::lua::journal},   {nullptr, nullptr}};
   luaL_newlib(L, functions);
   reel::lua::push_error_class(L);
   lua_setfield(L, -2, "Error");

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "bindings/scheduler.hpp"
+#include "host/term/screen.hpp"
 #include "host/vidu/settings.hpp"
 
 namespace reel::lua {
@@ -43,6 +44,21 @@ struct Board {
   std::shared_ptr<vidu::Progress> progress;
   std::unordered_map<std::string, Row> rows;  // the script's rows on show, by name
   uint64_t next_key = kScriptRowKeys;
+  int screen_listener = 0;
+
+  // In the REPL the board is put away between lines, and what it writes goes
+  // above the prompt (host/term/screen).
+  explicit Board(std::shared_ptr<vidu::Progress> p) : progress(std::move(p)) {
+    progress->set_writer([](const std::string& s) { term::screen::write(stderr, s); });
+    std::weak_ptr<vidu::Progress> weak = progress;
+    screen_listener = term::screen::listen([weak](bool between) {
+      if (auto p = weak.lock()) between ? p->suspend() : p->resume();
+    });
+    if (term::screen::is_between_lines()) progress->suspend();
+  }
+  ~Board() { term::screen::forget(screen_listener); }
+  Board(const Board&) = delete;
+  Board& operator=(const Board&) = delete;
 };
 
 int board_gc(lua_State* L) {
@@ -66,9 +82,8 @@ Board& board(lua_State* L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  *slot = new Board;
-  (*slot)->progress = std::make_shared<vidu::Progress>(
-      Scheduler::from(L).loop(), vidu::Progress::mode_for(stderr, vidu::quiet_from_env()));
+  *slot = new Board(std::make_shared<vidu::Progress>(
+      Scheduler::from(L).loop(), vidu::Progress::mode_for(stderr, vidu::quiet_from_env())));
   lua_setfield(L, LUA_REGISTRYINDEX, kBoardKey);
   return **slot;
 }

@@ -38,6 +38,10 @@ void push_errors(lua_State* L, const std::vector<vidu::FieldError>& errors);
 // vidu.Error for anything else.
 vidu::Dialect dialect_setting(lua_State* L);
 
+// vidu.journal{limit = N} -> the journal's newest calls, and its path
+// (bindings/vidu_journal.cpp).
+int journal(lua_State* L);
+
 // Adds text2video ... multiframe, task, credits, Task and Clip to the module
 // table on top of the stack (bindings/vidu_tasks.cpp).
 void add_task_functions(lua_State* L);

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -99,8 +100,8 @@ class Session {
     const vidu::ClientConfig& c = client_.config();
     std::string server = c.service.empty() ? c.base_url : c.service;
     while (!server.empty() && server.back() == '/') server.pop_back();
-    const std::string owner = script_ + "\n" +
-                              (c.dialect == vidu::Dialect::vtrix ? "vtrix " : "vidu ") + server;
+    const std::string owner =
+        script_ + "\n" + (c.dialect == vidu::Dialect::vtrix ? "vtrix " : "vidu ") + server;
     return vidu::call_key(owner, canonical, ++occurrences_[canonical]);
   }
   const std::string& script() const { return script_; }
@@ -663,6 +664,15 @@ void add_task_functions(lua_State* L) {
   const luaL_Reg methods[] = {{"wait", task_wait}, {"cancel", task_cancel}, {nullptr, nullptr}};
   luaL_newlib(L, methods);
   lua_setfield(L, -2, "methods");
+  // The fields task_index answers, listed for the REPL's completion.
+  constexpr const char* kFields[] = {"id",      "state",    "kind", "model", "name",
+                                     "credits", "replayed", "clip", "error"};
+  lua_createtable(L, static_cast<int>(std::size(kFields)), 0);
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    lua_pushstring(L, kFields[i]);
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  lua_setfield(L, -2, "fields");
   lua_setfield(L, -2, "Task");
 
   if (luaL_loadstring(L, kClipClass) != LUA_OK) lua_error(L);

@@ -124,6 +124,15 @@ struct Progress::Impl {
   net::EventLoop& loop;
   std::FILE* out;
   Mode mode;
+  std::function<void(const std::string&)> writer;  // set_writer's; empty: straight to `out`
+
+  void emit(const std::string& s) {
+    if (s.empty()) return;
+    if (writer)
+      writer(s);
+    else
+      write_all(out, s);
+  }
 
   std::set<uint64_t> finished;  // keys whose final line is out; later calls are ignored
 
@@ -154,7 +163,7 @@ struct Progress::Impl {
 
   ~Impl() {
     if (mode != Mode::live) return;
-    write_all(out, erase());
+    emit(erase());
     for (uv_timer_t* t : {throttle, tick}) {
       uv_timer_stop(t);
       uv_close(reinterpret_cast<uv_handle_t*>(t),
@@ -199,7 +208,7 @@ struct Progress::Impl {
     ever_drawn = true;
     last_draw = t;
     uv_timer_stop(throttle);
-    write_all(out, board(t));
+    emit(board(t));
   }
 
   void request_draw() {
@@ -261,7 +270,7 @@ struct Progress::Impl {
     update_ticking();
     // The final line goes where the board began; the rest of the board (if
     // any, and unless suspended) is drawn again below it.
-    write_all(out, erase() + format_row(row, 0) + "\n");
+    emit(erase() + format_row(row, 0) + "\n");
     if (suspended == 0 && !order.empty()) draw();
   }
 
@@ -278,7 +287,7 @@ struct Progress::Impl {
         (row.state != "queueing" || it->second.detail == row.detail))
       return;
     printed[key] = Printed{row.state, row.detail};
-    write_all(out, "reel: " + format_row(row, 0) + "\n");
+    emit("reel: " + format_row(row, 0) + "\n");
   }
 };
 
@@ -301,7 +310,7 @@ void Progress::finish(uint64_t key, const ProgressRow& row) {
   if (mode_ == Mode::quiet || !impl_->finished.insert(key).second) return;
   if (mode_ == Mode::lines) {
     impl_->printed.erase(key);
-    write_all(impl_->out, "reel: " + format_row(row, 0) + "\n");
+    impl_->emit("reel: " + format_row(row, 0) + "\n");
   } else {
     impl_->finish_live(key, row);
   }
@@ -314,9 +323,13 @@ void Progress::remove(uint64_t key) {
     impl_->remove_live(key);
 }
 
+void Progress::set_writer(std::function<void(const std::string&)> write) {
+  impl_->writer = std::move(write);
+}
+
 void Progress::suspend() {
   if (mode_ != Mode::live) return;
-  if (impl_->suspended++ == 0) write_all(impl_->out, impl_->erase());
+  if (impl_->suspended++ == 0) impl_->emit(impl_->erase());
 }
 
 void Progress::resume() {

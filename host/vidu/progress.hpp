@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,6 +59,10 @@ class Progress {
   // draw it again afterwards (so script output does not mix with it).
   void suspend();
   void resume();
+
+  // Where the display's text goes instead of straight to `out` (the REPL
+  // puts it above its prompt). Called with whole lines and cursor moves.
+  void set_writer(std::function<void(const std::string&)> write);
 
   Mode mode() const { return mode_; }
 

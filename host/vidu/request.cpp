@@ -175,13 +175,7 @@ class Builder {
     r_.out = v.get<std::string>();
   }
 
-  std::string accepted() const {
-    std::vector<std::string> names{"name", "fresh", "retry_failed", "out"};
-    for (auto n : lua_names(r_.endpoint)) names.emplace_back(n);
-    for (const auto& f : detail::common_fields()) names.emplace_back(f.name);
-    for (const auto& f : spec_.fields) names.emplace_back(f.name);
-    return join(names);
-  }
+  std::string accepted() const { return join(option_names(r_.endpoint)); }
 
   // An IMAGE or VIDEO: a URL or data URI as is; a file path, or the `path`
   // of a Frame/Clip, as a local input. Returns false when it is neither.
@@ -389,6 +383,14 @@ const char* kind_name(Endpoint endpoint) {
   for (const auto& k : kKinds)
     if (endpoint == k.endpoint) return k.kind;
   return "?";
+}
+
+std::vector<std::string> option_names(Endpoint endpoint) {
+  std::set<std::string> names{"name", "fresh", "retry_failed", "out"};
+  for (auto n : lua_names(endpoint)) names.emplace(n);
+  for (const auto& f : detail::common_fields()) names.emplace(f.name);
+  for (const auto& f : detail::spec_of(endpoint).fields) names.emplace(f.name);
+  return {names.begin(), names.end()};
 }
 
 Request build_request(Endpoint endpoint, const json& options) {

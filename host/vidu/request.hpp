@@ -22,6 +22,11 @@ namespace reel::vidu {
 std::optional<Endpoint> endpoint_from_kind(const std::string& kind);
 const char* kind_name(Endpoint endpoint);
 
+// Every option vidu.<kind>{} accepts, sorted: reel's own (name, fresh,
+// retry_failed, out), the Lua names of media options (image, first, ...) and
+// the API fields of the endpoint (DESIGN.md, the Lua API).
+std::vector<std::string> option_names(Endpoint endpoint);
+
 // A local file the request sends inline.
 struct LocalInput {
   std::string path;     // the file as the script named it
@@ -38,7 +43,7 @@ struct Request {
   // The journal's replay rules for this call (issue 6); not sent.
   bool fresh = false;         // create a new task even when the journal has one
   bool retry_failed = false;  // create anew when the journal's task failed
-  std::string out;            // `out = "folder"`: where this call's clip goes (else --out); not sent
+  std::string out;  // `out = "folder"`: where this call's clip goes (else --out); not sent
   nlohmann::json body = nlohmann::json::object();  // official dialect
   std::vector<LocalInput> inputs;
   std::vector<FieldError> errors;  // every problem found so far, in order
