@@ -424,7 +424,7 @@ int pmain(lua_State* L) {
   if (script < inv->argc && handle_script(L, argv + script) != LUA_OK) return 0;
   const bool terminal = term::LineEditor::stdin_is_terminal();
   if (terminal && (inv->repl || (flags & kHasI))) {
-    interactive_repl(L);
+    interactive_repl(L, inv->repl);
     return repl_done(L);
   } else if (inv->repl) {
     if (piped_repl(L) > 0) return 0;  // a chunk failed: exit status 1
@@ -433,7 +433,7 @@ int pmain(lua_State* L) {
   } else if (script == inv->argc && !(flags & (kHasE | kHasV))) {
     if (terminal) {
       print_version();
-      interactive_repl(L);
+      interactive_repl(L, false);
       return repl_done(L);
     }
     dofile(L, nullptr);  // lua5.4 reports but does not fail on this path

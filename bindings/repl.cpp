@@ -385,7 +385,17 @@ class Repl {
 
 }  // namespace
 
-void interactive_repl(lua_State* L) {
+void interactive_repl(lua_State* L, bool banner) {
+  if (banner) {
+    // --sim names the simulator's folder as the service (host/cli/commands.cpp).
+    const char* service = std::getenv("REEL_SERVICE_ID");
+    const bool sim = service != nullptr && std::strncmp(service, "sim:", 4) == 0;
+    std::printf(
+        "reel repl: Lua 5.4 with vidu, media, async and json%s; .help for help, "
+        "Ctrl-D to leave\n",
+        sim ? ", on the built-in simulator (no key, no credits)" : "");
+    std::fflush(stdout);
+  }
   Repl repl(L, true);
   repl.run();
 }

@@ -10,8 +10,9 @@ struct lua_State;
 namespace reel::lua {
 
 // Reads, runs and prints chunks until input ends (Ctrl-D). Call it in
-// protected mode, with the libraries open.
-void interactive_repl(lua_State* L);
+// protected mode, with the libraries open. `banner`: first a line on what is
+// loaded and where help is (`reel repl`; `reel -i` prints lua5.4's version).
+void interactive_repl(lua_State* L, bool banner);
 
 // `reel repl` with stdin not a terminal (`echo 'print(1)' | reel repl`): the
 // same chunks and printing, no prompt and no echo. Returns the number of

@@ -196,7 +196,9 @@ Session& session(lua_State* L) {
 
 // --- errors ------------------------------------------------------------------
 
-int raise_failure(lua_State* L, const vidu::Failure& f, const std::string& task_id) {
+// `shot`: the task's name, so that the error names the shot it belongs to.
+int raise_failure(lua_State* L, const vidu::Failure& f, const std::string& task_id,
+                  const std::string& shot = "") {
   ErrorInfo info;
   info.code = f.code;
   info.message = f.message;
@@ -214,6 +216,10 @@ int raise_failure(lua_State* L, const vidu::Failure& f, const std::string& task_
   if (!f.err_code.empty()) {
     lua_pushstring(L, f.err_code.c_str());
     lua_setfield(L, -2, "err_code");
+  }
+  if (!shot.empty()) {
+    lua_pushstring(L, shot.c_str());
+    lua_setfield(L, -2, "shot");
   }
   // DESIGN.md: exit status 3 when the script ends on a failed remote task.
   if (f.code == "TaskFailed" || f.code.rfind("Result", 0) == 0) {
@@ -353,6 +359,8 @@ int task_index(lua_State* L) {
         lua_pushstring(L, i.id.c_str());
         lua_setfield(L, -2, "task_id");
       }
+      lua_pushstring(L, i.name.c_str());
+      lua_setfield(L, -2, "shot");
     }
   } else {
     // Methods.
@@ -423,7 +431,7 @@ int wait_step(lua_State* L) {
   Session& s = session(L);
   const vidu::TaskInfo& i = s.client().task(box.handle);
   if (i.clip) return push_clip(L, 1, *i.clip);
-  if (i.failure) return raise_failure(L, *i.failure, i.id);
+  if (i.failure) return raise_failure(L, *i.failure, i.id, i.name);
 
   const double in_state = now() - i.state_since;
   const bool processing = i.state == vidu::TaskState::processing;
@@ -445,7 +453,7 @@ int wait_step(lua_State* L) {
                     0,
                     true};
     s.client().mark_timed_out(box.handle, f);
-    return raise_failure(L, f, i.id);
+    return raise_failure(L, f, i.id, i.name);
   }
 
   Fiber* self = running_fiber(L, "task:wait");

@@ -222,5 +222,22 @@ TEST_F(SchedulerTest, SleepRejectsNonsense) {
   EXPECT_NE(text_.find("seconds must be a finite number"), std::string::npos) << text_;
 }
 
+// The REPL's Ctrl-C during a wait: the chunk is given up, its to-be-closed
+// variables close at once, and what it waited on never resumes it.
+TEST_F(SchedulerTest, AnInterruptedChunkIsClosedAndNeverResumed) {
+  Scheduler::from(runtime_.state()).loop().after(20, [] { Scheduler::request_interrupt(); });
+  ASSERT_EQ(run(R"(
+    local guard <close> = setmetatable({}, { __close = function() closed = true end })
+    async.sleep(0.1)
+    resumed = true
+  )"),
+            Outcome::interrupted);
+  ASSERT_EQ(run("return closed"), Outcome::ok);
+  EXPECT_EQ(text_, "true");
+  ASSERT_EQ(run("async.sleep(0.2) return resumed"), Outcome::ok);  // past the old sleep's end
+  EXPECT_EQ(text_, "nil");
+  EXPECT_EQ(runtime_.finish_background(), Outcome::ok);
+}
+
 }  // namespace
 }  // namespace reel::lua
