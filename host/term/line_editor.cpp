@@ -1,7 +1,10 @@
 #include "host/term/line_editor.hpp"
 
+#include <langinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <clocale>
 
 #include <cerrno>
 #include <cstdio>
@@ -25,6 +28,16 @@ constexpr int kHistorySize = 1000;
 constexpr const char* kWordBreaks = " \t\n\"'`@$><=;|&{(,)}[]+*/%^~#";
 
 LineEditor* active = nullptr;  // libedit's readline emulation is global: one editor at a time
+
+// libedit shows and stores the characters the locale's character set knows:
+// in the "C" locale (LANG unset, as under many a script or container) "é"
+// would be dropped and "—" shown as \U+2014. Character classes only
+// (LC_CTYPE): numbers still print with a dot, as Lua expects.
+void use_utf8_characters() {
+  const char* set = std::setlocale(LC_CTYPE, "");
+  if (set != nullptr && std::strcmp(nl_langinfo(CODESET), "ANSI_X3.4-1968") != 0) return;
+  std::setlocale(LC_CTYPE, "C.UTF-8");
+}
 
 }  // namespace
 
@@ -76,6 +89,7 @@ LineEditor::LineEditor() : terminal_(stdin_is_terminal()) {}
 LineEditor::LineEditor(Options options)
     : terminal_(stdin_is_terminal()), options_(std::move(options)) {
   if (!terminal_) return;
+  use_utf8_characters();
   active = this;
   rl_readline_name = "reel";  // the section of ~/.editrc that applies
   rl_catch_signals = 0;       // Ctrl-C is the REPL's: it ends the wait for a key

@@ -14,7 +14,7 @@ local function now() return tonumber((select(2, sh("date +%s.%N")))) end
 
 -- A tmux server of the spec's own (never the user's), one session per test.
 local SOCKET = ("reel-repl-e2e-%d-%d"):format(os.time(), math.random(1e6))
-local function tmux(args) return sh("tmux -L " .. SOCKET .. " " .. args) end
+local function tmux(args) return sh("tmux -u -L " .. SOCKET .. " " .. args) end
 
 local Term = {}
 Term.__index = Term
@@ -195,6 +195,8 @@ describe("reel repl in a terminal", function()
     t:wait_for("^> half typed$", 5)
     assert.are.equal(">", t:last_line())
     assert.are.equal("7", t:run("3 + 4"))
+    -- Characters beyond ASCII are edited and kept whole, whatever LANG says.
+    assert.are.equal('"café — ok"', t:run('="café — ok"'))
     t:stop()
   end)
 
