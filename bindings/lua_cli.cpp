@@ -11,10 +11,12 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "bindings/errors.hpp"
 #include "bindings/repl.hpp"
 #include "bindings/runtime.hpp"
+#include "bindings/searchers.hpp"
 #include "host/plugin/plugin.hpp"
 #include "host/term/line_editor.hpp"
 
@@ -483,6 +485,11 @@ int print_module_paths() {
   Runtime runtime;
   lua_State* L = runtime.state();
   luaL_openlibs(L);
+  std::printf(
+      "library folders (before package.path): the running script's folder and its lib/, then\n");
+  const std::vector<std::string> folders = library_folders(L);
+  if (folders.empty()) std::printf("  (no ./lib here, REEL_PATH unset)\n");
+  for (const std::string& dir : folders) std::printf("  %s/?.lua\n", dir.c_str());
   lua_getglobal(L, "package");
   for (const char* field : {"path", "cpath"}) {
     lua_getfield(L, -1, field);

@@ -8,7 +8,7 @@
 
 #include "bindings/lazy_module.hpp"
 #include "bindings/modules.hpp"
-#include "bindings/stdlib_searcher.hpp"
+#include "bindings/searchers.hpp"
 
 namespace reel::lua {
 
@@ -68,7 +68,7 @@ void Runtime::open_libraries(bool ignore_env) {
   }
   add_lazy_module(L, "media", "reel_media.so", "reel_open_media");
   add_lazy_module(L, "vidu", "reel_vidu.so", "reel_open_vidu");
-  add_stdlib_searcher(L);
+  add_searchers(L);
 }
 
 Outcome Runtime::call(int nargs, int nresults) {

@@ -1,10 +1,8 @@
--- A board built with a team's shared library (scripts/lib/house_style.lua):
+-- A board built with a team's shared library (scripts/lib/house_style.lua,
+-- found in the script's lib/ folder; `reel test scripts/lib` runs its specs):
 -- the library decides model, wording and pacing; the script tells the story.
 --
 --   reel run --sim --speed 20 scripts/team_style.lua
-local here = arg and arg[0] and arg[0]:match("^(.*)/") or "."
-package.path = here .. "/lib/?.lua;" .. package.path
-
 local storyboard = require "storyboard"
 local style = require "house_style"
 

@@ -1,7 +1,10 @@
 // The only translation unit that includes CLI11 (it is slow to compile).
 #include "host/cli/commands.hpp"
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstdio>
@@ -32,7 +35,6 @@ struct Later {
 // Subcommands of the design whose work has not landed yet: they parse, and
 // say so with exit status 2.
 constexpr Later kNotBuiltYet[] = {
-    {"test", "run a library's specs with the simulator in process", "team libraries (issue 9)"},
     {"callbacks", "receive and verify Vidu callbacks", "the reliability work (issue 10)"},
 };
 
@@ -67,6 +69,24 @@ int run_tasks(const TasksOptions& options) {
   return entry != nullptr ? entry(options) : lua::kExitScriptError;
 }
 
+// `reel test` runs the simulator fifty times faster than the service: a
+// spec that renders a board waits seconds, not minutes.
+constexpr double kTestSpeed = 50;
+
+// A new folder under $TMPDIR (else /tmp) named NAME.XXXXXX; "" after saying
+// why it could not be made.
+std::string temp_folder(const char* who, const char* name) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + name + ".XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::fprintf(stderr, "reel: %s: cannot make a temporary folder %s: %s\n", who, pattern.c_str(),
+                 std::strerror(errno));
+    return "";
+  }
+  return pattern;
+}
+
 // The options `run` and `repl` share. They reach the vidu module (loaded
 // later, maybe by busted under --lua=reel) through the environment, so a
 // script started any other way can set the same variables.
@@ -81,6 +101,7 @@ struct ClientOptions {
   std::string journal;
   bool retry_failed = false;
   bool quiet = false;
+  std::vector<std::string> libs;  // --lib DIR: library folders, before REEL_PATH's
 
   void add_to(CLI::App* app) {
     app->add_flag("--sim", sim,
@@ -98,6 +119,11 @@ struct ClientOptions {
     app->add_flag("--retry-failed", retry_failed,
                   "create anew the calls whose task failed in an earlier run");
     app->add_flag("--quiet", quiet, "no progress lines");
+    app->add_option("--lib", libs,
+                    "a folder of Lua libraries, searched after the script's folder and ./lib "
+                    "(before REEL_PATH; repeatable)")
+        ->allow_extra_args(false)  // one folder per --lib: the script comes after
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
 
   void add_plan_to(CLI::App* app) {
@@ -112,14 +138,8 @@ struct ClientOptions {
   // neither read nor written (the plan wins over --sim, --journal, --out,
   // --key-file). The folder goes at the end, also after os.exit (atexit).
   bool start_plan() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/reel-plan.XXXXXX";
-    if (pattern.size() >= sizeof plan_folder || mkdtemp(pattern.data()) == nullptr) {
-      std::fprintf(stderr, "reel: --plan: cannot make a temporary folder %s: %s\n", pattern.c_str(),
-                   std::strerror(errno));
-      return false;
-    }
+    std::string pattern = temp_folder("--plan", "reel-plan");
+    if (pattern.empty() || pattern.size() >= sizeof plan_folder) return false;
     std::snprintf(plan_folder, sizeof plan_folder, "%s", pattern.c_str());
     std::atexit(finish_plan);
     try {
@@ -179,6 +199,13 @@ struct ClientOptions {
     if (!journal.empty()) setenv("REEL_JOURNAL", journal.c_str(), 1);
     if (retry_failed) setenv("REEL_RETRY_FAILED", "1", 1);
     if (quiet) setenv("REEL_QUIET", "1", 1);
+    if (!libs.empty()) {
+      std::string path;
+      for (const std::string& dir : libs) path += (path.empty() ? "" : ":") + dir;
+      if (const char* old = std::getenv("REEL_PATH"); old != nullptr && *old != '\0')
+        path += std::string(":") + old;
+      setenv("REEL_PATH", path.c_str(), 1);
+    }
   }
 };
 
@@ -238,11 +265,77 @@ class InProcessSim {
   SimStop stop_ = nullptr;
 };
 
+// Removes the folder at exit: busted ends with os.exit.
+void remove_at_exit(const std::string& folder) {
+  static std::vector<std::string>* folders = nullptr;
+  if (folders == nullptr) {
+    folders = new std::vector<std::string>;
+    std::atexit([] {
+      std::error_code ec;
+      for (const std::string& f : *folders) std::filesystem::remove_all(f, ec);
+    });
+  }
+  folders->push_back(folder);
+}
+
+// A program on PATH, or "".
+std::string find_program(const char* name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string file = dirs.substr(start, end - start) + "/" + name;
+    if (end > start && access(file.c_str(), X_OK) == 0) return file;
+    start = end + 1;
+  }
+  return "";
+}
+
+// `reel test [DIR]`: Debian's busted, run as a script in this process (so
+// its specs see vidu, media, async and the simulator started here), from
+// DIR, with DIR among the library folders. The journal and --out are in a
+// fresh temporary folder unless given: a spec's tasks never replay another
+// run's. Exit status: busted's (the number of failures and errors).
+int run_tests(const char* program, ClientOptions& client, const std::string& dir,
+              const std::vector<std::string>& extra, bool speed_given) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return usage_error("test: " + dir + " is not a folder; give the library's folder");
+  const std::string busted = find_program("busted");
+  if (busted.empty())
+    return usage_error("test: busted is not on PATH; install Debian's lua-busted");
+  const std::string library = std::filesystem::canonical(dir, ec).string();
+  if (client.journal.empty() || client.out.empty()) {
+    const std::string scratch = temp_folder("test", "reel-test");
+    if (scratch.empty()) return lua::kExitScriptError;
+    remove_at_exit(scratch);
+    if (client.journal.empty()) client.journal = scratch + "/journal.db";
+    if (client.out.empty()) client.out = scratch + "/out";
+  }
+  client.sim = true;
+  client.quiet = true;  // busted's report is the output
+  if (!speed_given) client.speed = kTestSpeed;
+  client.libs.insert(client.libs.begin(), library);
+  client.export_settings();
+  InProcessSim simulator;
+  if (!simulator.start(client)) return lua::kExitScriptError;
+
+  std::vector<std::string> args{program, busted, "--directory=" + library};
+  const bool has_spec_folder = std::filesystem::is_directory(library + "/spec", ec);
+  args.insert(args.end(), extra.begin(), extra.end());
+  if (!has_spec_folder) args.push_back(".");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return lua::run_script(static_cast<int>(args.size()), argv.data(), 1);
+}
+
 }  // namespace
 
 bool is_reel_command(const char* arg) {
   for (const char* name :
-       {"run", "repl", "probe", "sim", "tasks", "--help", "-h", "--version", "--paths"}) {
+       {"run", "repl", "test", "probe", "sim", "tasks", "--help", "-h", "--version", "--paths"}) {
     if (std::strcmp(arg, name) == 0) return true;
   }
   for (const Later& later : kNotBuiltYet) {
@@ -271,6 +364,16 @@ int run_reel_command(int argc, char** argv) {
 
   CLI::App* repl = app.add_subcommand("repl", "interactive Lua with the reel modules loaded");
   client.add_to(repl);
+
+  CLI::App* test = app.add_subcommand(
+      "test",
+      "run a library's specs (busted) with the simulator in this process: no key, no credits");
+  test->prefix_command();  // DIR and what follows it (busted's options) are remaining()
+  test->footer(
+      "usage: reel test [OPTIONS] [DIR] [BUSTED OPTIONS...]\n"
+      "DIR is the library's folder (default .): its specs are DIR/spec/*_spec.lua, or any "
+      "*_spec.lua under DIR; options after DIR (or after --) are busted's, e.g. -o TAP");
+  client.add_to(test);
 
   ProbeOptions probe_options;
   CLI::App* probe = app.add_subcommand("probe", "media facts, and checks against Vidu's limits");
@@ -388,6 +491,18 @@ int run_reel_command(int argc, char** argv) {
     InProcessSim simulator;
     if (client.sim && !simulator.start(client)) return lua::kExitScriptError;
     return lua::run_repl(argc, argv);
+  }
+  if (*test) {
+    if (client.plan) return usage_error("test: --plan is for run");
+    std::vector<std::string> rest = test->remaining();
+    std::string dir = ".";
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (!rest.empty() && rest.front()[0] != '-') {
+      dir = rest.front();
+      rest.erase(rest.begin());
+    }
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    return run_tests(argv[0], client, dir, rest, test->count("--speed") > 0);
   }
   if (*probe) return run_probe(probe_options);
   if (*sim) return run_sim(sim_command);
