@@ -66,11 +66,11 @@ class Repl {
   }
 
   ~Repl() {
+    screen::between_lines(false);  // what runs after (background tasks) shows its board
     if (!terminal_) return;
     std::signal(SIGINT, previous_sigint_);
     uv_close(reinterpret_cast<uv_handle_t*>(key_watch_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    screen::between_lines(false);
   }
 
   Repl(const Repl&) = delete;
