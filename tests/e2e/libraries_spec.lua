@@ -99,6 +99,21 @@ describe("_REEL_MIN_VERSION", function()
   end)
 end)
 
+describe("the example library", function()
+  it("is a rock: its rockspec names modules that are its files", function()
+    local dir = os.getenv("REEL_SOURCE_DIR") .. "/scripts/lib"
+    local spec = {}
+    assert(loadfile(dir .. "/house_style-scm-1.rockspec", "t", spec))()
+    assert.are.equal("house_style", spec.package)
+    assert.are.equal("builtin", spec.build.type)
+    for module, file in pairs(spec.build.modules) do
+      assert.truthy(S.slurp(dir .. "/" .. file), module .. ": no file " .. file)
+      local code = sh(("cd %s && lua5.4 -e %s"):format(q(dir), q(("require %q"):format(module))))
+      assert.are.equal(0, code, module .. " is not a plain Lua module")
+    end
+  end)
+end)
+
 describe("reel test", function()
   it("runs a library's specs with the simulator in process, no key, and says failures in its exit status", function()
     local d = S.newdir("lib")
