@@ -16,6 +16,7 @@
 #include "bindings/errors.hpp"
 #include "bindings/repl.hpp"
 #include "bindings/runtime.hpp"
+#include "bindings/sandbox.hpp"
 #include "bindings/searchers.hpp"
 #include "host/plugin/plugin.hpp"
 #include "host/term/line_editor.hpp"
@@ -75,7 +76,16 @@ void message(const char* pname, const char* msg) {
 // Reports a failed status (its message is on top of the stack).
 int report(lua_State* L, int status) {
   if (status != LUA_OK) {
-    message(progname, lua_tostring(L, -1));
+    const char* text = lua_tostring(L, -1);
+    if (text == nullptr && lua_istable(L, -1)) {
+      // An error object raised past the fibers (by a __tostring, say): its
+      // message, read raw, since no metamethod may run here.
+      lua_pushliteral(L, "message");
+      lua_rawget(L, -2);
+      text = lua_tostring(L, -1);
+      lua_pop(L, 1);  // the table still holds the string
+    }
+    message(progname, text);
     lua_pop(L, 1);
   }
   return status;
@@ -190,7 +200,8 @@ int handle_script(lua_State* L, char** argv) {
   const auto where = fname != nullptr ? std::filesystem::weakly_canonical(fname, ec).string() : "";
   lua_pushstring(L, fname == nullptr ? "(stdin)" : ec ? fname : where.c_str());
   lua_setfield(L, LUA_REGISTRYINDEX, kScriptKey);
-  int status = luaL_loadfile(L, fname);
+  // A sandboxed run loads source text only, the script included.
+  int status = luaL_loadfilex(L, fname, sandbox_requested() ? "t" : nullptr);
   if (status == LUA_OK) {
     const int n = pushargs(L);
     status = docall(L, n, LUA_MULTRET);

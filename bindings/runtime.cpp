@@ -8,6 +8,7 @@
 
 #include "bindings/lazy_module.hpp"
 #include "bindings/modules.hpp"
+#include "bindings/sandbox.hpp"
 #include "bindings/searchers.hpp"
 
 namespace reel::lua {
@@ -61,7 +62,7 @@ void Runtime::open_libraries(bool ignore_env) {
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
   }
   luaL_openlibs(L);
-  const luaL_Reg modules[] = {{"async", open_async}, {"json", open_json}};
+  const luaL_Reg modules[] = {{"async", open_async}, {"json", open_json}, {"reel", open_reel}};
   for (const auto& m : modules) {
     luaL_requiref(L, m.name, m.func, 1);
     lua_pop(L, 1);
@@ -69,6 +70,7 @@ void Runtime::open_libraries(bool ignore_env) {
   add_lazy_module(L, "media", "reel_media.so", "reel_open_media");
   add_lazy_module(L, "vidu", "reel_vidu.so", "reel_open_vidu");
   add_searchers(L);
+  if (sandbox_requested()) install_sandbox(L);  // last: it sees every library and module
 }
 
 Outcome Runtime::call(int nargs, int nresults) {

@@ -9,6 +9,7 @@
 #include <new>
 
 #include "bindings/errors.hpp"
+#include "bindings/sandbox.hpp"
 
 namespace reel::lua {
 
@@ -164,6 +165,7 @@ void Scheduler::step(Fiber* fiber) {
     fiber->nresults = nresults;
     finish(fiber, Fiber::State::done);
   } else {
+    explain_limit_error(L_, fiber->thread, status);  // "not enough memory" -> the sandbox's limit
     fail(fiber);
   }
 }

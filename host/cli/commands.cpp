@@ -101,6 +101,7 @@ struct ClientOptions {
   std::string journal;
   bool retry_failed = false;
   bool quiet = false;
+  bool sandbox = false;
   std::vector<std::string> libs;  // --lib DIR: library folders, before REEL_PATH's
 
   void add_to(CLI::App* app) {
@@ -119,6 +120,9 @@ struct ClientOptions {
     app->add_flag("--retry-failed", retry_failed,
                   "create anew the calls whose task failed in an earlier run");
     app->add_flag("--quiet", quiet, "no progress lines");
+    app->add_flag("--sandbox", sandbox,
+                  "run untrusted library code without os.execute, io.popen, C modules; files "
+                  "only under the script's folder, libraries and --out");
     app->add_option("--lib", libs,
                     "a folder of Lua libraries, searched after the script's folder and ./lib "
                     "(before REEL_PATH; repeatable)")
@@ -199,6 +203,7 @@ struct ClientOptions {
     if (!journal.empty()) setenv("REEL_JOURNAL", journal.c_str(), 1);
     if (retry_failed) setenv("REEL_RETRY_FAILED", "1", 1);
     if (quiet) setenv("REEL_QUIET", "1", 1);
+    if (sandbox) setenv("REEL_SANDBOX", "1", 1);
     if (!libs.empty()) {
       std::string path;
       for (const std::string& dir : libs) path += (path.empty() ? "" : ":") + dir;
@@ -494,6 +499,10 @@ int run_reel_command(int argc, char** argv) {
   }
   if (*test) {
     if (client.plan) return usage_error("test: --plan is for run");
+    if (client.sandbox)
+      return usage_error(
+          "test: --sandbox is for run and repl (busted itself needs os and C modules); in "
+          "the specs, call the library through reel.sandbox(fn, ...)");
     std::vector<std::string> rest = test->remaining();
     std::string dir = ".";
     if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
