@@ -24,10 +24,23 @@ std::string describe_error(lua_State* L, lua_State* co, bool main_chunk) {
   }
   const char* msg = lua_tostring(L, -1);
   if (msg == nullptr) {
-    if (luaL_callmeta(L, -1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
-      std::string shown = lua_tostring(L, -1);
-      lua_settop(L, top);
-      return shown;
+    if (luaL_getmetafield(L, -1, "__tostring") != LUA_TNIL) {
+      // Protected: a __tostring that raises must not take the report down.
+      lua_pushvalue(L, top + 1);
+      const int status = lua_pcall(L, 1, 1, 0);
+      if (status == LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+        std::string shown = lua_tostring(L, -1);
+        lua_settop(L, top);
+        return shown;
+      }
+      if (status != LUA_OK) {
+        std::string shown = std::string("(error object whose __tostring raised: ") +
+                            (lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1)) +
+                            ")";
+        lua_settop(L, top);
+        return shown;
+      }
+      lua_pop(L, 1);  // not a string: lua5.4 says what the object is, as below
     }
     msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, top + 1));
   }

@@ -30,6 +30,12 @@ describe("reel run", function()
     assert.matches("arg%[1%]=a\narg%[2%]=b\n", out)
   end)
 
+  it("reports an error object whose __tostring raises, instead of failing in the report", function()
+    local code, _, err = reel("-e " .. sh_quote('error(setmetatable({}, { __tostring = function() error("inner") end }))'))
+    assert.are.equal(1, code)
+    assert.truthy(err:find("(error object whose __tostring raised: (command line):1: inner)", 1, true), err)
+  end)
+
   it("needs a script", function()
     local code, _, err = reel("run")
     assert.are.equal(2, code)
