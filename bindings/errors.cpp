@@ -34,6 +34,13 @@ std::string describe_error(lua_State* L, lua_State* co, bool main_chunk) {
         return shown;
       }
       if (status != LUA_OK) {
+        // What it raised: a string, or an error object's message read raw
+        // (a vidu.Error such as the sandbox's refusal), else its type.
+        if (lua_istable(L, -1)) {
+          lua_pushliteral(L, "message");
+          lua_rawget(L, -2);
+          if (!lua_isstring(L, -1)) lua_pop(L, 1);
+        }
         std::string shown = std::string("(error object whose __tostring raised: ") +
                             (lua_isstring(L, -1) ? lua_tostring(L, -1) : luaL_typename(L, -1)) +
                             ")";

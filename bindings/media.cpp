@@ -4,6 +4,7 @@
 #include <lua.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -22,7 +23,6 @@ namespace fs = std::filesystem;
 using media::MediaInfo;
 
 constexpr const char* kFrameMetatable = "media.Frame";
-constexpr const char* kDefaultOut = "out";  // DESIGN.md: --out defaults to ./out
 
 // Raises the error `work` threw, as a vidu.Error naming the file.
 int raise_from(lua_State* L, std::exception_ptr error) {
@@ -229,11 +229,13 @@ int pixels_option(lua_State* L, int idx, const char* fn, const char* key, int lo
   return static_cast<int>(value);
 }
 
-// Where a frame goes when the caller names no file: out/frames/<stem>-<which>.png
+// Where a frame goes when the caller names no file:
+// $REEL_OUT/frames/<stem>-<which>.png, so under --out (DESIGN.md: --out
+// defaults to ./out). The sandbox (sandbox_modules.cpp) checks the same path.
 std::string default_frame_path(const std::string& source, const std::string& which) {
-  return (fs::path(kDefaultOut) / "frames" /
-          (fs::path(source).stem().string() + "-" + which + ".png"))
-      .string();
+  const char* env_out = std::getenv("REEL_OUT");
+  const fs::path out = env_out != nullptr && *env_out != '\0' ? env_out : "out";
+  return (out / "frames" / (fs::path(source).stem().string() + "-" + which + ".png")).string();
 }
 
 // media.frame(path, {at = seconds | "first" | "last", out = "x.png", width = W,

@@ -8,6 +8,7 @@
 
 #include "bindings/lazy_module.hpp"
 #include "bindings/modules.hpp"
+#include "bindings/reel_module.hpp"
 #include "bindings/sandbox.hpp"
 #include "bindings/searchers.hpp"
 

@@ -4,7 +4,7 @@
 // and an instruction budget and a memory limit stop runaway code.
 //
 // `reel run --sandbox` sandboxes the whole state (install_sandbox);
-// `reel.sandbox(fn, ...)` one call in a state that is not (open_reel).
+// `reel.sandbox(fn, ...)` one call in a state that is not (reel_sandbox).
 // Refusals raise a vidu.Error with code "SandboxViolation", the limits one
 // with code "SandboxLimit"; both messages start with "sandbox:".
 //
@@ -15,8 +15,9 @@
 // are read only under the script's folder, ./lib, REEL_PATH, reel's stdlib and
 // --out (REEL_OUT, default ./out) and written only under --out, paths taken
 // with every symlink and ".." followed; media.* and vidu.* calls are held to
-// the same folders. Lua modules load from the library folders, reel's stdlib
-// and the folders package.path named when the sandbox was made.
+// the same folders, and reel.mkdir makes folders only under --out. Lua
+// modules load from the library folders, reel's stdlib and the folders
+// package.path named when the sandbox was made.
 #pragma once
 
 struct lua_State;
@@ -33,10 +34,10 @@ bool sandbox_requested();
 // 1e9), memory: REEL_SANDBOX_MEMORY in MiB (default 256).
 void install_sandbox(lua_State* L);
 
-// The `reel` module: reel.version, and reel.sandbox(fn, ...), which runs
-// fn(...) sandboxed and returns its results. What that guarantees is written
-// above reel_sandbox in sandbox.cpp.
-int open_reel(lua_State* L);
+// reel.sandbox(fn, ...), a function of the `reel` module (reel_module.cpp):
+// runs fn(...) sandboxed and returns its results. What that guarantees is
+// written above sandbox::call in sandbox.cpp.
+int reel_sandbox(lua_State* L);
 
 // The fiber `co` failed with `status`: when the sandbox's memory limit is why
 // (Lua says only "not enough memory"), its error becomes the SandboxLimit

@@ -65,7 +65,7 @@ media = {}
 
 ---@class media.FrameOptions
 ---@field at? "first"|"last"|number Which frame: the first (default), the true last, or the one at that many seconds.
----@field out? string The PNG to write (default `out/frames/<stem>-<at>.png`); its folder is made.
+---@field out? string The PNG to write (default `$REEL_OUT/frames/<stem>-<at>.png`, else `out/frames/...`); its folder is made.
 ---@field width? integer Scale to this width, 1-8192 (aspect kept; with height: fit inside both).
 ---@field height? integer Scale to this height, 1-8192.
 

@@ -4,8 +4,8 @@
 -- the reel global by tests/lua/meta_spec.lua; docs/lua-api.md is made from
 -- this file by tools/lua_api_doc.lua.
 
---- reel itself, a global: its version, and the sandbox that runs library code
---- a team did not write.
+--- reel itself, a global: its version, the sandbox that runs library code a
+--- team did not write, and a way to make folders.
 ---@class reel
 ---@field version string reel's version, e.g. "0.1.0" (as `reel --version` says).
 reel = {}
@@ -31,3 +31,23 @@ reel = {}
 ---@param ... any fn's arguments.
 ---@return any ... fn's results.
 function reel.sandbox(fn, ...) end
+
+--- Makes the folder `path` and the folders above it that are missing, like
+--- `mkdir -p`; a folder already there is fine. Plain Lua has no way to make a
+--- folder, and under `--sandbox` `os.execute("mkdir -p ...")` is refused:
+--- `reel.mkdir` works there too, for folders under `--out`.
+---
+--- Errors:
+--- - `OutputFailed`: the folder cannot be made, e.g. a file of that name is in
+---   the way or a parent is not writable (the message says why; `err.path`).
+--- - `SandboxViolation`: sandboxed, a folder outside `--out`.
+---
+--- Example:
+--- ```lua
+--- reel.mkdir((os.getenv("REEL_OUT") or "out") .. "/frames/night")  --> true
+--- local ok, err = pcall(reel.mkdir, "notes.txt/sub")  -- notes.txt is a file
+--- print(err.code)                                     --> OutputFailed
+--- ```
+---@param path string The folder to make.
+---@return true ok
+function reel.mkdir(path) end

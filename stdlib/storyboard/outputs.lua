@@ -21,15 +21,17 @@ local function exists(path)
   return f ~= nil
 end
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
+-- reel.mkdir, which works under --sandbox too (for folders under --out); its
+-- reason kept, its fix made the board's. A SandboxViolation goes up as it is.
 function M.ensure_dir(dir)
-  if os.rename(dir, dir) then return end
-  local ok = os.execute("mkdir -p " .. shell_quote(dir))
-  if not ok then
-    error(vidu.Error.new{ code = "OutputFailed", message = ("cannot create the folder %s; "
-          .. "choose another with --out or storyboard.new{ out = ... }"):format(dir), path = dir }, 0)
-  end
+  local ok, err = pcall(reel.mkdir, dir)
+  if ok then return end
+  if not (vidu.Error.is(err) and err.code == "OutputFailed") then error(err, 0) end
+  local prefix = ("reel.mkdir: cannot make the folder %s: "):format(dir)
+  local why = err.message:sub(1, #prefix) == prefix and err.message:sub(#prefix + 1):match("^[^;]*")
+  why = why and (" (" .. why .. ")") or ""
+  error(vidu.Error.new{ code = "OutputFailed", message = ("cannot create the folder %s%s; "
+        .. "choose another with --out or storyboard.new{ out = ... }"):format(dir, why), path = dir }, 0)
 end
 
 -- Whole or not at all: written beside, then renamed over.

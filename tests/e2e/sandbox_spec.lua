@@ -162,6 +162,13 @@ local ESCAPES = {
   { "media.concat over a file outside", [[media.concat({ "clip.mp4" }, OUTSIDE .. "/target.txt")]] },
   { "vidu's out outside --out",
     [[vidu.validate("text2video", { model = "viduq2", prompt = "x", out = OUTSIDE })]] },
+  { "reel.mkdir outside --out", [[reel.mkdir(OUTSIDE .. "/made/deep")]] },
+  { "reel.mkdir beside the script", [[reel.mkdir("made")]] },
+  { "reel.mkdir '..' out of --out", [[reel.mkdir("out/../made")]] },
+  { "reel.mkdir through a symlinked folder in --out", [[reel.mkdir("out/dir/made")]],
+    setup = "ln -s ../../outside out/dir" },
+  { "reel.mkdir through a dangling symlink in --out", [[reel.mkdir("out/dangling/made")]],
+    setup = "ln -s ../../outside/made out/dangling" },
   -- the API key
   { "the environment of the process", [[local k = os.getenv("VIDU_API_KEY") or os.getenv("REEL_KEY_FILE")
       if k then print("KEY " .. k) end
@@ -218,6 +225,7 @@ local CALLS = {
       co()]] },
   { "reel.sandbox: a __gc finalizer", [[reel.sandbox(function() setmetatable({}, { __gc = print }) end)]] },
   { "reel.sandbox: reel's modules are read-only", [[reel.sandbox(function() vidu.text2video = print end)]] },
+  { "reel.sandbox: reel.mkdir outside --out", [[reel.sandbox(function() reel.mkdir(OUTSIDE .. "/made") end)]] },
   { "reel.sandbox: a runaway loop", [[reel.sandbox(function() while true do end end)]],
     expect = "REEL_SANDBOX_INSTRUCTIONS" },
   { "reel.sandbox: a memory bomb", [[reel.sandbox(function() local s = "x" while true do s = s .. s end end)]],
@@ -273,6 +281,7 @@ describe("reel run --sandbox", function()
       print("string", ("%d"):format(7), getmetatable("").__index.upper("x"))
       print("gc", collectgarbage("count") > 0)
       print("version", reel.version)
+      print("mkdir", reel.mkdir("out/made/deep"), reel.mkdir("out/made"), reel.mkdir("out"))
     ]])
     assert.are.equal(0, code, shown)
     assert.is_truthy(out:find("lines\t1", 1, true), shown)
@@ -282,8 +291,22 @@ describe("reel run --sandbox", function()
     assert.is_truthy(out:find("load\t2\t2", 1, true), shown)
     assert.is_truthy(out:find("env\ttrue\tnil", 1, true), shown)
     assert.is_truthy(out:find("string\t7\tX", 1, true), shown)
+    assert.is_truthy(out:find("mkdir\ttrue\ttrue\ttrue", 1, true), shown)
     assert.are.equal("HELLO FROM THE SCRIPT'S FOLDER\n42\n", slurp(dir .. "/work/out/final.txt"))
     assert.is_string(slurp(dir .. "/work/out/first.png"))
+    assert.are.equal(before, snapshot(dir), "only --out changes")
+  end)
+
+  it("puts media.frame's default frame under --out, wherever it is", function()
+    local dir = make_case("frames")
+    write_file(dir .. "/work/script.lua", [[print("frame", media.frame("clip.mp4").path)]])
+    local before = snapshot(dir)
+    local code, out, err = sh(("cd %s/work && %s %s run --sandbox --out out/results script.lua")
+      :format(q(dir), ENV, q(S.REEL)))
+    local shown = ("\n--- stdout\n%s\n--- stderr\n%s"):format(out, err)
+    assert.are.equal(0, code, shown)
+    assert.is_truthy(out:find("frame\tout/results/frames/clip%-first%.png"), shown)
+    assert.is_string(slurp(dir .. "/work/out/results/frames/clip-first.png"), shown)
     assert.are.equal(before, snapshot(dir), "only --out changes")
   end)
 
@@ -312,6 +335,36 @@ end)
 
 describe("reel run --sandbox --sim #sim", function()
   teardown(S.cleanup)
+
+  -- The flagship storyboard, sandboxed, from a fresh folder: it makes its
+  -- folders with reel.mkdir. The journal and the simulator's data (reel's
+  -- own, not the script's) are kept beside the case folder.
+  it("renders scripts/lighthouse.lua into --out", function()
+    local SOURCE = assert(os.getenv("REEL_SOURCE_DIR"), "REEL_SOURCE_DIR is not set")
+    local scripts = SOURCE .. "/scripts"
+    local listing = "find . -printf '%p %y %s %T@ %l\\n' | sort"
+    local function scripts_now() return select(2, sh(("cd %s && %s"):format(q(scripts), listing))) end
+    local dir = S.newdir("lighthouse")
+    assert(sh(("mkdir -p %s/work %s/state"):format(q(dir), q(dir))) == 0)
+    local before, scripts_before = snapshot(dir), scripts_now()
+    local code, out, err = sh(("cd %s/work && VIDU_API_KEY=%s %s run --sandbox --sim --speed 50 --quiet "
+      .. "--journal %s --out out %s"):format(q(dir), KEY, q(S.REEL), q(dir .. "/state/journal.db"),
+      q(scripts .. "/lighthouse.lua")))
+    local shown = ("\n--- stdout\n%s\n--- stderr\n%s"):format(out, err)
+    assert.are.equal(0, code, shown)
+    for _, name in ipairs{ "film.mp4", "index.html", "storyboard.json" } do
+      local bytes = slurp(dir .. "/work/out/lighthouse/" .. name)
+      assert.is_truthy(bytes and #bytes > 0, name .. " is missing" .. shown)
+    end
+    assert.is_truthy(out:find("film:%s+out/lighthouse/film%.mp4"), shown)
+    -- Outside --out only reel's own state changed (the journal and the
+    -- simulator), and work/ itself, for --out was made in it.
+    local function without_state(listing_text)
+      return (listing_text:gsub("[^\n]*%./state[^\n]*\n", ""):gsub("%./work d [^\n]*\n", ""))
+    end
+    assert.are.equal(without_state(before), without_state(snapshot(dir)), "only --out changes" .. shown)
+    assert.are.equal(scripts_before, scripts_now(), "the script's folder changed" .. shown)
+  end)
 
   it("lets vidu calls run, wait and take frames", function()
     local dir, before, code, out, _, shown = run("sim", [[
