@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 
 // reel.mkdir(path) -> true: makes the folder and its parents, like mkdir -p;
 // a folder already there is fine, anything else there is an OutputFailed
-// error. The error is pushed in a scope of its own and raised after it (a
-// Lua error is a longjmp).
+// error. The error is pushed in a scope of its own and raised after it, so no
+// C++ object is alive across lua_error whichever way Lua raises.
 int reel_mkdir(lua_State* L) {
   const char* path = luaL_checkstring(L, 1);
   if (*path == '\0') return luaL_argerror(L, 1, "a folder's path, not an empty string");
