@@ -74,18 +74,24 @@ void split_url(const std::string& url, std::string* path, std::string* query) {
 
 }  // namespace
 
+std::string signing_string(const std::string& method, const std::string& path,
+                           const std::string& query, const std::string& date,
+                           const std::vector<std::pair<std::string, std::string>>& signed_headers) {
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on
+  // a literal + string chain here.
+  std::string out = method;
+  for (const std::string* line : {&path, &query}) out.append("\n").append(*line);
+  out.append("\nvidu\n").append(date).append("\n");
+  for (const auto& [name, value] : signed_headers)
+    out.append(name).append(":").append(value).append("\n");
+  return out;
+}
+
 std::string callback_signing_string(const std::string& url, const std::string& date,
                                     const std::string& nonce) {
   std::string path, query;
   split_url(url, &path, &query);
-  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on
-  // a literal + string chain here.
-  std::string out = "POST";
-  for (const std::string* line : {&path, &query}) out.append("\n").append(*line);
-  out.append("\nvidu\n").append(date);
-  out.append("\nDate:").append(date);
-  out.append("\nx-request-nonce:").append(nonce).append("\n");
-  return out;
+  return signing_string("POST", path, query, date, {{"Date", date}, {"x-request-nonce", nonce}});
 }
 
 std::map<std::string, std::string> callback_headers(const std::string& url,

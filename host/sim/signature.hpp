@@ -4,6 +4,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace reel::sim {
 
@@ -20,6 +22,14 @@ std::map<std::string, std::string> callback_headers(const std::string& url,
                                                     const std::string& secret,
                                                     const std::string& date,
                                                     const std::string& nonce);
+
+// The §12.2 signing string: METHOD, path, raw query, the access key "vidu",
+// Date, then "Name:Value" for each signed header in the order given, each
+// line ending in '\n'. Shared by the sender below and the receiver (`reel
+// callbacks`), so both sides assemble it one way.
+std::string signing_string(const std::string& method, const std::string& path,
+                           const std::string& query, const std::string& date,
+                           const std::vector<std::pair<std::string, std::string>>& signed_headers);
 
 // The §12.2 signing string for a POST to `url`, for tests and for the above.
 std::string callback_signing_string(const std::string& url, const std::string& date,
