@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <array>
 
 #include <cerrno>
 #include <cstdio>
@@ -27,17 +26,6 @@
 namespace reel::cli {
 
 namespace {
-
-struct Later {
-  const char* name;
-  const char* summary;
-  const char* arrives_with;
-};
-
-// Subcommands of the design whose work has not landed yet: they parse, and
-// say so with exit status 2.
-// None at the moment (callbacks landed with issue 10); kept for the next.
-constexpr std::array<Later, 0> kNotBuiltYet{};
 
 int usage_error(const std::string& what) {
   std::fprintf(stderr, "reel: %s\nRun 'reel --help' for usage.\n", what.c_str());
@@ -350,9 +338,6 @@ bool is_reel_command(const char* arg) {
                            "-h", "--version", "--paths"}) {
     if (std::strcmp(arg, name) == 0) return true;
   }
-  for (const Later& later : kNotBuiltYet) {
-    if (std::strcmp(arg, later.name) == 0) return true;
-  }
   return false;
 }
 
@@ -462,13 +447,6 @@ int run_reel_command(int argc, char** argv) {
                    "seconds a callback's Date may be away from now (default 300)")
       ->check(CLI::PositiveNumber);
 
-  std::vector<CLI::App*> later;
-  for (const Later& l : kNotBuiltYet) {
-    CLI::App* sub = app.add_subcommand(l.name, l.summary);
-    sub->allow_extras();
-    later.push_back(sub);
-  }
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -548,13 +526,6 @@ int run_reel_command(int argc, char** argv) {
     if (!tasks_dialect.empty()) setenv("VIDU_DIALECT", tasks_dialect.c_str(), 1);
     if (!tasks_key_file.empty()) setenv("REEL_KEY_FILE", tasks_key_file.c_str(), 1);
     return run_tasks(tasks_options);
-  }
-  for (size_t i = 0; i < later.size(); ++i) {
-    if (*later[i]) {
-      std::fprintf(stderr, "reel %s: not built yet; it arrives with %s.\n", kNotBuiltYet[i].name,
-                   kNotBuiltYet[i].arrives_with);
-      return lua::kExitUsage;
-    }
   }
   std::cout << app.help();
   return lua::kExitOk;
