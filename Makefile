@@ -5,7 +5,7 @@ SHELL      := /bin/bash
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 5
+FUZZ_SECONDS ?= 3
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 WERROR     := $(if $(CI),ON,OFF)
 # CI's trees carry line tables only (-g1): backtraces and sanitizer reports
@@ -18,7 +18,7 @@ JOBS       ?= 2
 # memory and CPU, run two at a time).
 TEST_JOBS  ?= 4
 
-.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan-full fuzz bench bench-sim bench-tasks lint clean
+.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan-full fuzz fuzz-long bench bench-sim bench-tasks lint clean
 
 all: build
 
@@ -80,18 +80,22 @@ $(FUZZ_BUILD)/CMakeCache.txt: | deps
 build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
-# Each libFuzzer target for FUZZ_SECONDS (5 in `make test`; `make fuzz
-# FUZZ_SECONDS=60` for the long run), starting from the seed corpus. New
-# inputs go to a scratch corpus in the build tree, not to the repository.
+# Each libFuzzer target for FUZZ_SECONDS (3 in `make test`; `make fuzz-long`,
+# 60, for the long run), starting from the seed corpus. New inputs go to a
+# scratch corpus in the build tree, not to the repository. The DONE line
+# gives each run's coverage (cov:, ft:).
 fuzz: build-fuzz
-	@for t in probe wire; do \
+	@for t in probe wire json signature; do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
 	  echo "fuzz: $${t}_fuzz for $(FUZZ_SECONDS) s" && \
 	  $(FUZZ_BUILD)/tests/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
-	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(stat::|Done|==|SUMMARY)" ; \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(stat::|Done|==|SUMMARY|#[0-9]+[[:space:]]+DONE)" ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+
+fuzz-long:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
 
 bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target reel_bench media_bench

@@ -1,5 +1,5 @@
-// HMAC-SHA256 helpers: Vidu's callback signature (vidu-api.md §12.2) and the
-// simulator's own signed file URLs.
+// HMAC-SHA256 helpers: Vidu's callback signature (vidu-api.md §12.2), its
+// verification by `reel callbacks`, and the simulator's own signed file URLs.
 #pragma once
 
 #include <map>
@@ -34,5 +34,23 @@ std::string signing_string(const std::string& method, const std::string& path,
 // The §12.2 signing string for a POST to `url`, for tests and for the above.
 std::string callback_signing_string(const std::string& url, const std::string& date,
                                     const std::string& nonce);
+
+// HTTP header names compare without regard to case.
+struct HeaderNameLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+// A received request's headers; a repeated name reads as its first value.
+using CallbackHeaders = std::multimap<std::string, std::string, HeaderNameLess>;
+
+// The receiver's check of a callback (§12.2), everything but the replay check
+// (the caller keeps the nonces): the signature, algorithm and access key
+// headers, Date and x-request-nonce among the signed headers, the HMAC of the
+// signing string over `method`, the raw `path` and `query` and the signed
+// headers, a Date within `max_skew` seconds of `now`, a non-empty nonce.
+// Returns "" when the callback passes, else the reason it is refused
+// ("forged: ..." or "stale: ...", printable ASCII). Pure, so it can be fuzzed.
+std::string verify_callback(const std::string& method, const std::string& path,
+                            const std::string& query, const CallbackHeaders& headers,
+                            const std::string& secret, double now, int max_skew);
 
 }  // namespace reel::sim
