@@ -18,7 +18,7 @@ JOBS       ?= 2
 # memory and CPU, run two at a time).
 TEST_JOBS  ?= 4
 
-.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan-full fuzz fuzz-long bench bench-sim bench-tasks lint clean
+.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan-full fuzz fuzz-long soak soak-long bench bench-sim bench-tasks lint clean
 
 all: build
 
@@ -96,6 +96,15 @@ fuzz: build-fuzz
 
 fuzz-long:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
+
+# The soak (tests/soak/README.md): storyboards through every fault of the
+# simulator with random kill -9 of reel, proved from the simulator's stats
+# and the journals. Short: 10 boards of 10 shots (~30 s); long: 200 (~12 min).
+soak: build
+	lua5.4 tests/soak/soak.lua --reel $(BUILD)/reel --boards 10 --shots 10
+
+soak-long: build
+	lua5.4 tests/soak/soak.lua --reel $(BUILD)/reel --boards 200 --shots 10
 
 bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target reel_bench media_bench

@@ -355,8 +355,20 @@ void Client::Impl::lookup(Job& j, const std::string& token, int page, const std:
         return;
       }
     }
-    if (!found.next_page_token.empty() && page + 1 < kMaxLookupPages) {
-      lookup(j, found.next_page_token, page + 1, what);
+    if (!found.next_page_token.empty()) {
+      if (page + 1 < kMaxLookupPages) {
+        lookup(j, found.next_page_token, page + 1, what);
+        return;
+      }
+      // Tasks remain unread: not finding the tag proves nothing, and sending
+      // the create again could pay twice (found by the soak, tests/soak).
+      fail(j, {"CreateUnconfirmed",
+               kind_label(j) + ": the create request may have reached Vidu but " + what +
+                   ", and the task was not among the " + std::to_string(kMaxLookupPages) +
+                   " pages of recent tasks reel looked through; more remain, so reel does not "
+                   "send it again: find the task with payload \"" + j.tag +
+                   "\" in the Vidu console, or pass fresh = true to create it",
+               "", "", 0, false});
       return;
     }
     // Provably not created: the answer was lost and no task carries the tag.
