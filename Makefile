@@ -18,7 +18,7 @@ JOBS       ?= 2
 # memory and CPU, run two at a time).
 TEST_JOBS  ?= 4
 
-.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan-full fuzz fuzz-long soak soak-long bench bench-sim bench-tasks lint clean
+.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan fuzz-quietly test-asan-full fuzz fuzz-long soak soak-long bench bench-sim bench-tasks lint clean
 
 all: build
 
@@ -58,17 +58,26 @@ demo: build
 # under the gtests there; `make test-asan-full` runs them too.
 test: build
 	@$(MAKE) --no-print-directory -j2 test-plain build-asan-quietly
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE http_e2e
-	$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory -j2 test-asan fuzz-quietly
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
+
+# The fuzz tree builds and its targets run beside the ASan tree's tests.
+test-asan: build-asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE http_e2e
 
 build-asan-quietly: deps $(ASAN_BUILD)/CMakeCache.txt
 	@echo "build-asan: building the ASan tree beside the tests (log: $(ASAN_BUILD)/build.log)"
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) > $(ASAN_BUILD)/build.log 2>&1 || \
 	  { cat $(ASAN_BUILD)/build.log; echo "build-asan: failed"; exit 1; }
 	@echo "build-asan: done"
+
+fuzz-quietly: deps $(FUZZ_BUILD)/CMakeCache.txt
+	@echo "build-fuzz: building the fuzz targets (log: $(FUZZ_BUILD)/build.log)"
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) > $(FUZZ_BUILD)/build.log 2>&1 || \
+	  { cat $(FUZZ_BUILD)/build.log; echo "build-fuzz: failed"; exit 1; }
+	$(run_fuzzers)
 
 test-asan-full: build build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
@@ -84,7 +93,7 @@ build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 # 60, for the long run), starting from the seed corpus. New inputs go to a
 # scratch corpus in the build tree, not to the repository. The DONE line
 # gives each run's coverage (cov:, ft:).
-fuzz: build-fuzz
+define run_fuzzers
 	@for t in probe wire json signature; do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
 	  echo "fuzz: $${t}_fuzz for $(FUZZ_SECONDS) s" && \
@@ -93,6 +102,10 @@ fuzz: build-fuzz
 	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E "^(stat::|Done|==|SUMMARY|#[0-9]+[[:space:]]+DONE)" ; \
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+endef
+
+fuzz: build-fuzz
+	$(run_fuzzers)
 
 fuzz-long:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60

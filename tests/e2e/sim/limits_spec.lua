@@ -103,10 +103,14 @@ describe("reel sim conformance", function()
       assert.are.equal(0, q.credits)
       assert.are.equal(before + charged, balance(), "cancelled task refunded")
 
-      -- Cancelling a running task is 400, and it keeps running.
-      status, body, raw = http(sim, "POST", "/ent/v2/tasks/" .. ids[1] .. "/cancel", { body = { id = ids[1] } })
+      -- Cancelling a running task is 400, and it keeps running: task 2, the
+      -- longest. It may have finished by the time it is looked at again (a
+      -- loaded machine), but it is never cancelled.
+      status, body, raw = http(sim, "POST", "/ent/v2/tasks/" .. ids[2] .. "/cancel", { body = { id = ids[2] } })
       assert_error(status, body, raw, 400, nil, "cancel a processing task")
-      assert.are.equal("processing", (state(ids[1])))
+      local after_cancel = state(ids[2])
+      assert.is_true(after_cancel == "processing" or after_cancel == "success",
+        "task 2 after a refused cancel: " .. tostring(after_cancel))
 
       -- Until all finish: never more than 2 running, no task runs while an
       -- earlier one still queues, the cancelled one never runs.
