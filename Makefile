@@ -18,7 +18,7 @@ JOBS       ?= 2
 # memory and CPU, run two at a time).
 TEST_JOBS  ?= 4
 
-.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan fuzz-quietly test-asan-full fuzz fuzz-long soak soak-long bench bench-sim bench-tasks lint clean
+.PHONY: all deps build build-asan build-asan-quietly build-fuzz demo test test-plain test-asan test-long fuzz-quietly test-asan-full fuzz fuzz-long soak soak-long bench bench-sim bench-tasks lint clean
 
 all: build
 
@@ -58,14 +58,20 @@ demo: build
 # under the gtests there; `make test-asan-full` runs them too.
 test: build
 	@$(MAKE) --no-print-directory -j2 test-plain build-asan-quietly
-	@$(MAKE) --no-print-directory -j2 test-asan fuzz-quietly
+	@$(MAKE) --no-print-directory test-asan fuzz-quietly
 
+# Tests labelled `long` (the secrets sweep over every example) are left to
+# `make test-long`, with the 60 s fuzz runs and the short soak.
 test-plain: build
-	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS) -LE long
 
-# The fuzz tree builds and its targets run beside the ASan tree's tests.
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE http_e2e
+
+test-long: test
+	cd $(BUILD) && ctest --output-on-failure -L long
+	$(MAKE) --no-print-directory fuzz-long
+	$(MAKE) --no-print-directory soak
 
 build-asan-quietly: deps $(ASAN_BUILD)/CMakeCache.txt
 	@echo "build-asan: building the ASan tree beside the tests (log: $(ASAN_BUILD)/build.log)"
