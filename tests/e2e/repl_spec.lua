@@ -62,7 +62,9 @@ function Term:wait_for(pattern, seconds, what)
 end
 
 -- Types a line and waits for the prompt that follows its output; returns
--- the lines printed between the typed line and that prompt.
+-- the lines printed between the typed line and that prompt. Typing the next
+-- line only then keeps the screen plain: keys typed while a line runs are
+-- echoed by the terminal and then drawn again at the prompt.
 function Term:run(text, seconds)
   local before = select(2, self:screen():gsub("\n", ""))
   self:line(text)
@@ -110,12 +112,13 @@ end)
 describe("reel repl in a terminal", function()
   it("submits a shot, waits on it with a live progress line, and prints the clip's duration", function()
     local t = session("shot")
-    t:line("t = " .. SHOT:format(8, "open"))
+    t:run("t = " .. SHOT:format(8, "open"))
     t:line("clip = t:wait()")
     -- While it waits: one live line for the task, redrawn in place.
     local screen = t:wait_for("^open%s+processing%s+[%d.]+ s", 20, "the live progress line")
     assert.truthy(screen:find("open%s+processing%s+[%d.]+ s%s+~%d+ s left%s+50 credits"), screen)
     t:wait_for("^open%s+done", 30, "the final line")
+    t:wait_for("^>$", 10, "the prompt after the wait")
     assert.are.equal("8.0", t:run("=clip.duration"))
     assert.are.equal("528", t:run("clip.height"))  -- 540p at 16:9, in whole macroblocks
     assert.truthy(t:run("clip"):find('^vidu%.Clip%(out/open%-%d+%.mp4, 8%.00 s, 960x528%)$'))
@@ -125,7 +128,7 @@ describe("reel repl in a terminal", function()
 
   it("shows a task that finishes while the prompt waits in one line above it, keeping what was typed", function()
     local t = session("notice")
-    t:line("t = " .. SHOT:format(4, "bg"))
+    t:run("t = " .. SHOT:format(4, "bg"))
     t:type("x = 42")  -- typed, not entered: the prompt is waiting
     local screen = t:wait_for("^bg%s+done", 30, "the notice")
     local notice = screen:match("\n(bg%s+done[^\n]*)\n> x = 42$")
@@ -143,7 +146,7 @@ describe("reel repl in a terminal", function()
     t:type("vidu.te"); t:key("Tab")
     t:wait_for("^> vidu%.text2video$", 5, "vidu.te<TAB>")
     t:key("C-u")
-    t:line("t = " .. SHOT:format(2, "c"))
+    t:run("t = " .. SHOT:format(2, "c"))
     t:run("clip = t:wait()", 30)
     t:type("clip:la"); t:key("Tab")
     t:wait_for("^> clip:last_frame$", 5, "clip:la<TAB>")
@@ -164,7 +167,7 @@ describe("reel repl in a terminal", function()
 
   it("stops waiting at Ctrl-C and the task goes on, in the background and in the journal", function()
     local t = session("interrupt", "")
-    t:line("u = " .. SHOT:format(8, "long"))
+    t:run("u = " .. SHOT:format(8, "long"))
     t:line("u:wait()")
     t:wait_for("^long%s+processing", 20, "the task running")
     t:key("C-c")
