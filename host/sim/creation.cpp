@@ -19,6 +19,31 @@ std::string string_at(const json& body, const char* key) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+}  // namespace
+
+// Inline media are megabytes of Base64 whose bytes are already decoded into
+// inputs/. The echo is kept for every task and shown in every list row: a
+// thousand image tasks would otherwise hold (and page out) hundreds of MB.
+json elide_data_uris(const json& value) {
+  if (value.is_string()) {
+    const std::string& s = value.get_ref<const std::string&>();
+    if (s.size() > 256 && s.compare(0, 5, "data:") == 0) {
+      const size_t comma = s.find(',');
+      return s.substr(0, comma == std::string::npos ? 64 : comma + 1) + "(" +
+             std::to_string(s.size()) + " characters, not kept)";
+    }
+    return value;
+  }
+  if (value.is_array() || value.is_object()) {
+    json out = value;
+    for (auto& item : out) item = elide_data_uris(item);
+    return out;
+  }
+  return value;
+}
+
+namespace {
+
 ApiError from_field_errors(const std::vector<vidu::FieldError>& errors) {
   const vidu::FieldError& first = errors.front();
   ApiError error{first.http_status, first.reason, first.message, first.field, 0};
@@ -248,7 +273,7 @@ std::variant<Task, ApiError> create_task(const CreateRequest& request, json& bod
   task.spoil = fault.empty ? Spoil::empty : fault.corrupt ? Spoil::corrupt : Spoil::none;
   for (const auto& input : media_set.inputs)
     if (input.temporary) task.temp_inputs.push_back(input.path);
-  task.echo = std::make_shared<const json>(body);
+  task.echo = std::make_shared<const json>(elide_data_uris(body));
 
   auto submitted = context.engine.submit(std::move(task));
   if (!submitted)

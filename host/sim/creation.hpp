@@ -33,6 +33,10 @@ struct CreateRequest {
 std::variant<Task, ApiError> create_task(const CreateRequest& request, nlohmann::json& body,
                                          CreateContext& context);
 
+// `value` with every long data: URI cut to its head and its length, as the
+// task's echo keeps it (creation answers and list rows show that form).
+nlohmann::json elide_data_uris(const nlohmann::json& value);
+
 // A seed for a request that left it to the server: stable for the same body.
 uint32_t seed_for(const std::string& canonical_body);
 

@@ -37,26 +37,6 @@ std::string resolve(const std::string& path, const std::string& dir) {
   return path.empty() || path.front() == '/' ? path : dir + "/" + path;
 }
 
-// Inline media in the echoed request are megabytes of Base64 whose bytes are
-// already decoded into inputs/; the echo only shows them in list rows.
-json elide_data_uris(const json& value) {
-  if (value.is_string()) {
-    const std::string& s = value.get_ref<const std::string&>();
-    if (s.size() > 256 && s.compare(0, 5, "data:") == 0) {
-      const size_t comma = s.find(',');
-      return s.substr(0, comma == std::string::npos ? 64 : comma + 1) + "(" +
-             std::to_string(s.size()) + " characters, not kept)";
-    }
-    return value;
-  }
-  if (value.is_array() || value.is_object()) {
-    json out = value;
-    for (auto& item : out) item = elide_data_uris(item);
-    return out;
-  }
-  return value;
-}
-
 json creation_to_json(const std::optional<Creation>& creation, const std::string& dir) {
   if (!creation) return nullptr;
   return {{"id", creation->id},
@@ -133,7 +113,7 @@ json task_to_json(const Task& task, const std::string& dir) {
             {"credits", task.credits},
             {"payload", task.payload},
             {"callback_url", task.callback_url},
-            {"echo", task.echo ? elide_data_uris(*task.echo) : json()},
+            {"echo", task.echo ? *task.echo : json()},
             {"created_at", task.created_at},
             {"state", state_name(task.state)},
             {"err_code", task.err_code},

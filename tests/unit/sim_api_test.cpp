@@ -304,8 +304,19 @@ TEST(SimServer, ImageInputsFromDataUrisAndOwnUrlsAndExtendFromACreation) {
                   {"images", {inline_jpeg}},
                   {"duration", 1},
                   {"resolution", "540p"}};
-  json i2v = wait_for(sim, create(sim, by_data, "img2video")["task_id"], {"success", "failed"});
+  json created = create(sim, by_data, "img2video");
+  json i2v = wait_for(sim, created["task_id"], {"success", "failed"});
   ASSERT_EQ(i2v["state"], "success") << i2v.dump();
+  // The echo keeps the image's head and length, not its Base64: the creation
+  // answer and every list row would otherwise repeat it.
+  const std::string kept = "data:image/jpeg;base64,(" + std::to_string(inline_jpeg.size()) +
+                           " characters, not kept)";
+  EXPECT_EQ(created["images"][0], kept);
+  json row = parse(http("GET", sim.base_url() + "/ent/v2/tasks?task_ids=" +
+                                   created["task_id"].get<std::string>(), kAuth));
+  ASSERT_EQ(row["tasks"].size(), 1u) << row.dump().substr(0, 300);
+  EXPECT_EQ(row["tasks"][0]["images"][0], kept);
+  EXPECT_LT(row.dump().size(), 4096u);
   // ...follows the image's shape at the tier (960x528 -> short side 540).
   EXPECT_EQ(i2v["creations"][0]["video"]["resolution"]["height"], 540);
 
