@@ -126,6 +126,9 @@ void Client::Impl::fail(Job& j, Failure f) {
   if (j.info.finished()) return;
   j.info.downloading = false;
   j.info.state = TaskState::failed;
+  // Refused before a task existed: nothing is owed, so the estimate goes.
+  // A create whose answer was lost may have been charged, so it stays there.
+  if (j.info.id.empty() && f.code != "CreateUnconfirmed") j.info.credits.reset();
   j.info.failure = std::move(f);
   j.next_poll = 0;
   record_failure(j);

@@ -122,6 +122,10 @@ t:wait()
       assert.are.equal("Unauthorized", e.code, S.show(r))
       assert.are.equal(401, e.http_status)
       assert.truthy(e.message:find("VIDU_API_KEY", 1, true) or e.message:find("key", 1, true), e.message)
+      -- Nothing was created, so its progress line names no credits.
+      local line = r.err:match("[^\n]*failed[^\n]*Unauthorized[^\n]*")
+      assert.truthy(line, r.err)
+      assert.is_nil(line:find("credits", 1, true), line)
     end
   end)
 
