@@ -1,9 +1,10 @@
 -- The secrets sweep (issue 10): with a distinctive API key set, run every
 -- example script (scripts/*.lua, `reel run --sim`), a REPL session in a
--- terminal (tmux), and a fault run against a separate `reel sim` process,
--- then `reel tasks list --json` and `reel tasks show 1` on each journal; the
--- key is given once through VIDU_API_KEY and once through --key-file (a file
--- outside the searched folders). Then every file the runs left (stdout and
+-- terminal (tmux), a fault run against a separate `reel sim` process and a
+-- short fault soak (tests/soak/soak.lua: kill -9 and re-runs), then `reel
+-- tasks list --json` and `reel tasks show 1` on each journal; the key is
+-- given through VIDU_API_KEY, and once through --key-file (a file outside
+-- the searched folders) to every example and the REPL. Then every file the runs left (stdout and
 -- stderr, journals with their -wal/-shm, --out, the simulator's folder, the
 -- terminal's capture and its piped output, the REPL history) and the `reel
 -- sim` request log are searched for the key in every form it could take in a
@@ -379,6 +380,19 @@ emit{ credits_ok = ok }
     assert.is_true(S.tasks_created(st) >= 10, "tasks were created: " .. S.tasks_created(st))
     assert.is_true(ok_total >= 1, "some clips came through the faults")
     assert.is_true(#(slurp(sim.log) or "") > 0, "the simulator logged its requests")
+  end)
+
+  it("runs the fault soak (storyboards, every fault, kill -9 and re-runs) with the key", function()
+    local dir = S.newdir("soak")
+    local code, out = sh(("%s lua5.4 %s --reel %s --boards 3 --shots 5 --kill-every 1 --seed 5 "
+      .. "--key %s --out %s 2>&1"):format(CLEAN, q(SOURCE .. "/tests/soak/soak.lua"), q(S.REEL), q(KEY),
+      q(dir)))
+    S.write_file(dir .. "/soak.out", out)
+    assert.are.equal(0, code, "the soak's proofs\n" .. redact(out))
+    for n = 1, 3 do
+      local board = ("%s/boards/b%03d"):format(dir, n)
+      journals[#journals + 1] = { dir = board, journal = "journal.db", label = "soak board " .. n }
+    end
   end)
 
   it("runs `reel tasks list --json` and `reel tasks show 1` on each journal", function()

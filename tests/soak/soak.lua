@@ -21,6 +21,10 @@
 --   --parallel P       reel processes at once (4)
 --   --speed X          the simulator's clock (200)
 --   --faults SPEC      replaces the fault list (see host/sim/faults.hpp)
+--   --key KEY          the API key the simulator takes and reel sends
+--                      ("soak-key"; the secrets sweep passes its own)
+--   --clean            remove the folder when every proof holds (ctest's
+--                      short soak; a failed soak's folder is always kept)
 --
 -- Exit status 0 when every proof holds, 1 otherwise (2: bad arguments).
 -- See tests/soak/README.md for what is proved and why.
@@ -32,7 +36,7 @@ package.path = here .. "../e2e/client/?.lua;" .. package.path
 ---------------------------------------------------------------------------
 
 local USAGE = "usage: lua5.4 tests/soak/soak.lua --reel PATH [--boards N] [--shots M] "
-  .. "[--kill-every S] [--seed S] [--out DIR] [--parallel P] [--speed X] [--faults SPEC]"
+  .. "[--kill-every S] [--seed S] [--out DIR] [--parallel P] [--speed X] [--faults SPEC] [--key KEY] [--clean]"
 
 -- Rates low enough that reel's own retries get through (a run that gives up
 -- on the network exits 1, which the soak counts as a failure), high enough
@@ -50,26 +54,30 @@ local DEFAULT_FAULTS = table.concat({
 
 local function parse_args(argv)
   local o = { boards = 10, shots = 10, kill_every = 2, parallel = 4, speed = 200,
-              faults = DEFAULT_FAULTS }
+              faults = DEFAULT_FAULTS, key = "soak-key" }
   local numeric = { ["--boards"] = "boards", ["--shots"] = "shots", ["--kill-every"] = "kill_every",
                     ["--seed"] = "seed", ["--parallel"] = "parallel", ["--speed"] = "speed" }
-  local text = { ["--reel"] = "reel", ["--out"] = "out", ["--faults"] = "faults" }
+  local text = { ["--reel"] = "reel", ["--out"] = "out", ["--faults"] = "faults", ["--key"] = "key" }
   local i = 1
   while i <= #argv do
     local a, v = argv[i], argv[i + 1]
     if a == "-h" or a == "--help" then print(USAGE) os.exit(0) end
-    if v == nil or not (numeric[a] or text[a]) then
-      io.stderr:write(("soak: bad argument %q\n%s\n"):format(a, USAGE)) os.exit(2)
-    end
-    if numeric[a] then
-      o[numeric[a]] = tonumber(v)
-      if not o[numeric[a]] or o[numeric[a]] < 0 then
-        io.stderr:write(("soak: %s takes a number >= 0, not %q\n"):format(a, v)) os.exit(2)
-      end
+    if a == "--clean" then
+      o.clean, i = true, i + 1
     else
-      o[text[a]] = v
+      if v == nil or not (numeric[a] or text[a]) then
+        io.stderr:write(("soak: bad argument %q\n%s\n"):format(a, USAGE)) os.exit(2)
+      end
+      if numeric[a] then
+        o[numeric[a]] = tonumber(v)
+        if not o[numeric[a]] or o[numeric[a]] < 0 then
+          io.stderr:write(("soak: %s takes a number >= 0, not %q\n"):format(a, v)) os.exit(2)
+        end
+      else
+        o[text[a]] = v
+      end
+      i = i + 2
     end
-    i = i + 2
   end
   if not o.reel then io.stderr:write("soak: --reel is required\n" .. USAGE .. "\n") os.exit(2) end
   o.seed = math.floor(o.seed or os.time())
@@ -145,7 +153,7 @@ end
 -- The simulator: one process for the whole soak, with its own --data folder
 ---------------------------------------------------------------------------
 
-local KEY = "soak-key"
+local KEY = OPT.key
 
 local function free_port(rand)
   for _ = 1, 100 do
@@ -712,6 +720,12 @@ local function main()
   end)
   stop_sim(sim)
   if not ok then error(err, 0) end
+  if err and OPT.clean then
+    assert(sh("rm -rf " .. q(root)) == 0, "cannot remove " .. root)
+    say("every proof holds; removed %s (--clean)", root)
+  elseif not err then
+    say("kept %s for a look", root)
+  end
   return err
 end
 
