@@ -119,6 +119,55 @@ describe("reel run against reel sim: the fault run", function()
     end)
   end
 
+  -- A create whose answer was lost is looked for among the recent tasks, 20
+  -- pages of 100 at most (host/vidu/client.cpp). With more recent tasks than
+  -- that, not finding it proves nothing, and sending it again could pay twice
+  -- (the soak found this): the call ends CreateUnconfirmed instead. With
+  -- fewer, the lookup is proof and the create is sent again. The simulator
+  -- (`--sim`, in process) starts from a folder holding 2 100 or 50 recent
+  -- tasks of another run; seed 1 of 500=0.3 fails the first create with a 500
+  -- (before any effect, so no task was made) and lets the lookup through.
+  describe("a lost create among the recent tasks of a busy account", function()
+    local function busy_run(others)
+      local dir = S.newdir("busy-" .. others)
+      assert(S.sh("mkdir -p " .. S.q(dir .. "/j/sim")) == 0)
+      local lines, now = {}, os.time()
+      for i = 1, others do
+        lines[i] = S.json.encode{ task = {
+          id = tostring(7000000 + i), seq = i, endpoint = "text2video", dialect = "official",
+          model = "viduq2", state = "failed", err_code = "InternalServiceFailure", credits = 0,
+          created_at = now - 60, payload = "another run " .. i, spec = { kind = "text" } } }
+      end
+      S.write_file(dir .. "/j/sim/tasks.jsonl", table.concat(lines, "\n") .. "\n")
+      local r = S.reel(nil, [[
+local ok, err = pcall(function()
+  return vidu.text2video{ model = "viduq2", prompt = "a lost create", duration = 1,
+                          resolution = "540p" }:wait()
+end)
+emit(ok and { ok = true } or fail_info(err))
+]], { dir = dir, args = "--sim --speed 50 --faults 500=0.3,seed=1 --journal j/journal.db" })
+      local _, made = S.sh(("grep -c 'a lost create' %s"):format(S.q(dir .. "/j/sim/tasks.jsonl")))
+      return r, tonumber(made)
+    end
+
+    it("is not sent again when more recent tasks remain than reel reads", function()
+      local r, made = busy_run(2100)
+      assert.are.equal(0, r.code, S.show(r))
+      local e = r.results[1]
+      assert.are.equal("CreateUnconfirmed", e.code, S.show(r))
+      assert.truthy(e.message:find("20 pages of recent tasks", 1, true), e.message)
+      assert.truthy(e.message:find("more remain", 1, true), e.message)
+      assert.are.equal(0, made, "no task was made: the create was refused and never sent again")
+    end)
+
+    it("is sent again once the lookup has read every recent task", function()
+      local r, made = busy_run(50)
+      assert.are.equal(0, r.code, S.show(r))
+      assert.is_true(r.results[1].ok, S.show(r))
+      assert.are.equal(1, made, "one task, made by the second create")
+    end)
+  end)
+
   -- Vtrix cannot look tasks up, so a create whose answer was lost (dropped,
   -- or a 5xx) is CreateUnconfirmed and not sent again: such calls may have
   -- no task, but no call ever has two.
