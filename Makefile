@@ -76,7 +76,7 @@ test-asan: build-asan
 
 # The long form of the reliability suite (docs/RELIABILITY.md): make test,
 # then 60 s per fuzz target and the 10-board soak. `make soak-long` (200
-# boards, ~13 min) is the run whose figures the document gives.
+# boards, ~11 min) is the run whose figures the document gives.
 test-long: test
 	$(MAKE) --no-print-directory fuzz-long
 	$(MAKE) --no-print-directory soak
@@ -127,7 +127,7 @@ fuzz-long:
 # The soak (tests/soak/README.md): storyboards through every fault of the
 # simulator with random kill -9 of reel, proved from the simulator's stats
 # and the journals. ctest's soak_short (in make test): 6 boards of 8 shots;
-# make soak: 10 boards of 10 shots (~1 min); soak-long: 200 (~12 min).
+# make soak: 10 boards of 10 shots (~40 s); soak-long: 200 (~11 min).
 soak: build-e2e
 	lua5.4 tests/soak/soak.lua --reel $(BUILD)/reel --boards 10 --shots 10
 

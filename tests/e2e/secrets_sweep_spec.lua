@@ -2,18 +2,18 @@
 -- example script (scripts/*.lua, `reel run --sim`), a REPL session in a
 -- terminal (tmux), a fault run against a separate `reel sim` process and a
 -- short fault soak (tests/soak/soak.lua: kill -9 and re-runs), then `reel
--- tasks list --json` and `reel tasks show 1` on each journal; the key is
--- given through VIDU_API_KEY, and once through --key-file (a file outside
--- the searched folders) to every example and the REPL. Then every file the runs left (stdout and
--- stderr, journals with their -wal/-shm, --out, the simulator's folder, the
--- terminal's capture and its piped output, the REPL history) and the `reel
--- sim` request log are searched for the key in every form it could take in a
--- log: itself, Base64 (standard and URL-safe, with and without padding, and
--- the groups that depend only on the key at each of the three alignments, so
--- a key inside a longer Base64 text is caught), percent-encoded, hex and
--- reversed. Zero hits. A failure names the file and the form, never the key.
--- Run by lua5.4 (ctest secrets_sweep), with REEL, REEL_TEST_MEDIA and
--- REEL_SOURCE_DIR set.
+-- tasks list --json` and `reel tasks show 1` on each journal. The key is given
+-- through VIDU_API_KEY, and to every example, the REPL and the fault run once
+-- more through --key-file (a file outside the searched folders). Then every
+-- file the runs left (stdout and stderr, journals with their -wal/-shm, --out,
+-- the simulator's folder, the terminal's capture and its piped output, the
+-- REPL history) and the `reel sim` request log are searched for the key in
+-- every form it could take in a log: itself, Base64 (standard and URL-safe,
+-- with and without padding, and the groups that depend only on the key at each
+-- of the three alignments, so a key inside a longer Base64 text is caught),
+-- percent-encoded, hex and reversed. Zero hits. A failure names the file and
+-- the form, never the key. Run by lua5.4 (ctest secrets_sweep), with REEL,
+-- REEL_TEST_MEDIA and REEL_SOURCE_DIR set.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./"
 package.path = here .. "client/?.lua;" .. package.path
 local S = require "support"

@@ -699,7 +699,7 @@ local function main()
   local sim = start_sim(root, rand)
   say("soak in %s: %d boards x %d shots, %d at once, kill -9 every ~%s s, sim %s --speed %s, seed %d",
     root, OPT.boards, OPT.shots, OPT.parallel, OPT.kill_every, sim.base, OPT.speed, OPT.seed)
-  local ok, err = pcall(function()
+  local ran, passed = pcall(function()
     local st = drive(boards, sim)
     local report = { seed = OPT.seed, faults = sim.faults, root = root, proofs = {},
                      report_path = root .. "/report.json" }
@@ -719,14 +719,14 @@ local function main()
     return report.ok
   end)
   stop_sim(sim)
-  if not ok then error(err, 0) end
-  if err and OPT.clean then
+  if not ran then error(passed, 0) end
+  if passed and OPT.clean then
     assert(sh("rm -rf " .. q(root)) == 0, "cannot remove " .. root)
     say("every proof holds; removed %s (--clean)", root)
-  elseif not err then
+  elseif not passed then
     say("kept %s for a look", root)
   end
-  return err
+  return passed
 end
 
 os.exit(main() and 0 or 1)
