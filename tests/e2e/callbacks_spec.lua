@@ -41,17 +41,7 @@ end
 -- Journal
 ---------------------------------------------------------------------------
 
-local function init_journal(path)
-  local code, _, err = sh(q(INIT) .. " " .. q(path))
-  assert.are.equal(0, code, "journal_init " .. path .. ": " .. err)
-  return path
-end
-
-local function sql(path, statements, mode)
-  local code, out, err = sh(("sqlite3 %s %s %s"):format(mode or "", q(path), q(statements)))
-  assert.are.equal(0, code, "sqlite3 " .. statements .. ": " .. err)
-  return out
-end
+local init_journal, sql = S.init_journal, S.sqlite
 
 local function row_of(path, task_id)
   local out = sql(path, ("SELECT * FROM calls WHERE task_id = '%s'"):format(task_id), "-json")

@@ -376,6 +376,37 @@ local function count_mp4(dir)
   return n
 end
 
+-- The sqlite3 CLI on a database (mode: "-json" and the like); its output.
+local function sqlite(path, statements, mode)
+  local code, out, err = sh(("sqlite3 %s %s %s"):format(mode or "", q(path), q(statements)))
+  assert(code == 0, "sqlite3 " .. statements .. ": " .. err)
+  return out
+end
+
+-- A new journal at `path` with reel's schema, made by journal_init (named
+-- by REEL_JOURNAL_INIT; ctest sets it for the specs that need it).
+local function init_journal(path)
+  local init = os.getenv("REEL_JOURNAL_INIT")
+  local code, _, err = sh(q(init) .. " " .. q(path))
+  assert(code == 0, "journal_init " .. path .. ": " .. err)
+  return path
+end
+
+-- Uniform numbers in [0, 1) from `seed` (splitmix64, good from any seed,
+-- small ones included), apart from math.random, which pick_port also draws
+-- from; one stream per use, so one use's draws do not move another's.
+local function random(seed)
+  local x = math.tointeger(seed) or 0
+  return function()
+    x = x + 0x9E3779B97F4A7C15
+    local z = x
+    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
+    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
+    z = z ~ (z >> 31)
+    return (z >> 11) / (1 << 53)
+  end
+end
+
 ---------------------------------------------------------------------------
 -- The module
 ---------------------------------------------------------------------------
@@ -387,7 +418,8 @@ local S = {
   start_sim = start_sim, stop_sim = stop_sim, stats = stats, requests = requests,
   api_requests = api_requests, tasks_created = tasks_created, curl_json = curl_json,
   reel = reel, show = show, lit = lit, probe = probe, PIXELS = PIXELS, assert_clip = assert_clip,
-  assert_no_part = assert_no_part, count_mp4 = count_mp4,
+  assert_no_part = assert_no_part, count_mp4 = count_mp4, random = random,
+  sqlite = sqlite, init_journal = init_journal,
 }
 
 function S.bind(env) assert = env.assert end

@@ -313,20 +313,8 @@ function J.seed()
   return math.floor(s)
 end
 
--- Uniform numbers in [0, 1) from `seed` (splitmix64, good from any seed,
--- small ones included), apart from math.random, which support.lua's port
--- picking also draws from.
-function J.random(seed)
-  local x = math.tointeger(seed) or 0
-  return function()
-    x = x + 0x9E3779B97F4A7C15
-    local z = x
-    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
-    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
-    z = z ~ (z >> 31)
-    return (z >> 11) / (1 << 53)
-  end
-end
+-- Uniform numbers in [0, 1) from `seed` (support.lua's splitmix64).
+J.random = S.random
 
 -- A positive integer from the environment, or the default.
 function J.count(var, default)
