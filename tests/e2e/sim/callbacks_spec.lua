@@ -152,7 +152,10 @@ describe("reel sim conformance", function()
 
     test("cancelling a queued task pushes failed/UserCancelled, signed, and nothing else", function()
       local r = start_receiver(200)
-      local one = start_sim("--speed 50 --concurrency 1 --key " .. KEY .. " --quiet")
+      -- Speed 2: the blocker runs 3 s, so the second task is still queued
+      -- when it is cancelled, however loaded the machine (the test never
+      -- waits for the blocker).
+      local one = start_sim("--speed 2 --concurrency 1 --key " .. KEY .. " --quiet")
       local ok, err = pcall(function()
         create_ok(one, "text2video", { model = "viduq2", prompt = "blocker", duration = 3, resolution = "540p" })
         local url = ("http://127.0.0.1:%d/cancelled"):format(r.port)
