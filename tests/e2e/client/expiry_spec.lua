@@ -20,8 +20,11 @@ S.bind{ assert = assert }
 
 local QUERY = "GET /ent/v2/tasks/{id}/creations"
 
--- Creates a task with curl and waits (without asking about it) until it has
--- surely finished; returns its id.
+-- Creates a task with curl and waits until it has finished, watching the
+-- simulator's own counts (GET /_sim/stats), not the task query whose
+-- answers the tests count; returns its id. A fixed sleep was not enough on
+-- a loaded machine: the attach then found the task still rendering and
+-- asked once more.
 local function finished_task(sim)
   local code, out = S.sh(("curl -s --max-time 10 -H %s -H 'Content-Type: application/json' --data %s %s"):format(
     S.q("Authorization: Token " .. sim.key),
@@ -31,9 +34,13 @@ local function finished_task(sim)
   local body = S.json.decode(out)
   assert.is_table(body, out)
   assert.is_string(body.task_id, out)
-  -- 1 s of video at --speed 40: 0.05 s of processing after a short created phase.
-  S.sleep(0.6)
-  return body.task_id
+  local deadline = os.time() + 60
+  repeat
+    local by_state = S.stats(sim).tasks_by_state or {}
+    if (by_state.success or 0) + (by_state.failed or 0) >= 1 then return body.task_id end
+    S.sleep(0.1)
+  until os.time() > deadline
+  error("task " .. body.task_id .. " did not finish within 60 s")
 end
 
 local ATTACH = [[
