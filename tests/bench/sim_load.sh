@@ -46,27 +46,15 @@ free_port() {
   echo "sim_load: no free port" >&2; exit 2
 }
 
+# shellcheck source=tests/bench/sim_base.sh
+source "$(dirname "$0")/sim_base.sh"
+
 # --- the simulator ---------------------------------------------------------
-port=""
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  "$REEL" sim --port "$port" --speed 1000 --key "$KEY" --quiet >"$work/sim.log" 2>&1 &
-  sim_pid=$!
-  ok=""
-  for _ in $(seq 200); do
-    if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/_sim/stats") == 200 ]]; then
-      ok=1; break
-    fi
-    kill -0 "$sim_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [[ -n $ok ]] && break
-  kill "$sim_pid" 2>/dev/null || true
-  grep -qi "in use\|bind" "$work/sim.log" || { echo "sim_load: reel sim did not start:" >&2; cat "$work/sim.log" >&2; exit 2; }
-done
-[[ -n $ok ]] || { echo "sim_load: reel sim did not start" >&2; cat "$work/sim.log" >&2; exit 2; }
+"$REEL" sim --port 0 --speed 1000 --key "$KEY" --quiet >"$work/sim.log" 2>&1 &
+sim_pid=$!
 pids+=("$sim_pid")
-base="http://127.0.0.1:$port"
+base=$(sim_base "$work/sim.log" "$sim_pid") ||
+  { echo "sim_load: reel sim did not start:" >&2; cat "$work/sim.log" >&2; exit 2; }
 
 ids=()
 for i in $(seq "$TASKS"); do

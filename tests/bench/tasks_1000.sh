@@ -40,38 +40,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local p rc
-  for _ in $(seq 100); do
-    p=$((20000 + (RANDOM * 7 + 10#$(date +%N) / 1000) % 20000))
-    rc=0
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" || rc=$?
-    [[ $rc -eq 7 ]] && { echo "$p"; return; }  # curl 7: nobody listens there
-  done
-  echo "tasks_1000: no free port" >&2; exit 2
-}
+# shellcheck source=tests/bench/sim_base.sh
+source "$(dirname "$0")/sim_base.sh"
 
 # --- the simulator, in its own process ---------------------------------------
-ok=""
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  "$REEL" sim --port "$port" --speed "$SPEED" --concurrency "$CONCURRENCY" --key "$KEY" \
-    --credits 100000000 --data "$work/sim-data" --quiet >"$work/sim.log" 2>&1 &
-  sim_pid=$!
-  for _ in $(seq 200); do
-    if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/_sim/stats") == 200 ]]; then
-      ok=1; break
-    fi
-    kill -0 "$sim_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [[ -n $ok ]] && break
-  kill "$sim_pid" 2>/dev/null || true
-  sim_pid=""
-  grep -qi "in use\|bind" "$work/sim.log" || break
-done
-[[ -n $ok ]] || { echo "tasks_1000: reel sim did not start:" >&2; cat "$work/sim.log" >&2; exit 2; }
-base="http://127.0.0.1:$port"
+"$REEL" sim --port 0 --speed "$SPEED" --concurrency "$CONCURRENCY" --key "$KEY" \
+  --credits 100000000 --data "$work/sim-data" --quiet >"$work/sim.log" 2>&1 &
+sim_pid=$!
+base=$(sim_base "$work/sim.log" "$sim_pid") ||
+  { echo "tasks_1000: reel sim did not start:" >&2; cat "$work/sim.log" >&2; exit 2; }
 
 # --- reel run, measured ------------------------------------------------------
 echo "tasks_1000: $TASKS tasks, sim --speed $SPEED --concurrency $CONCURRENCY ($(nproc) cores," \

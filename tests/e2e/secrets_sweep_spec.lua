@@ -203,19 +203,14 @@ end
 ---------------------------------------------------------------------------
 
 describe("the API key never shows, in any form, anywhere reel writes", function()
-  local sim, simlogdir
+  local sim
   teardown(function()
-    if sim and sim.pid then
-      sh("kill " .. sim.pid .. " 2>/dev/null")
-      S.sleep(0.2)
-      sh("kill -9 " .. sim.pid .. " 2>/dev/null")
-    end
+    S.stop_sim(sim)
     tmux("kill-server")
     sh("rm -f " .. q((os.getenv("TMUX_TMPDIR") or "/tmp") .. "/tmux-" .. trim(select(2, sh("id -u")))
        .. "/" .. SOCKET))
     S.cleanup()
     os.execute("rm -rf " .. q(KEYDIR))
-    if simlogdir then os.execute("rm -rf " .. q(simlogdir)) end
   end)
 
   it("runs every example script with --sim, the key in VIDU_API_KEY and in --key-file", function()
@@ -308,30 +303,11 @@ describe("the API key never shows, in any form, anywhere reel writes", function(
   end)
 
   it("runs ~10 tasks at once against `reel sim` with faults, tolerating failures", function()
-    -- Like support.lua's start_sim, with the request log on (no --quiet),
-    -- the log apart from the searched folders (the key is on the command
-    -- line) and the data folder inside them.
-    simlogdir = trim(select(2, sh("mktemp -d /tmp/reel-secrets-sim.XXXXXX")))
-    local data = S.newdir("simdata")
-    for attempt = 1, 5 do
-      local port = 20000 + math.random(0, 19999)
-      local log = ("%s/sim-%d.log"):format(simlogdir, attempt)
-      local h = assert(io.popen(("timeout -k 5 600 %s sim --port %d --speed %d --key %s --data %s "
-        .. "--faults %s >%s 2>&1 & echo $!"):format(q(S.REEL), port, SPEED, q(KEY), q(data),
-        q("429=0.2,500=0.1,drop=0.05,truncate=0.1,fail=0.1"), q(log))))
-      local pid = tonumber(h:read("l")); h:close()
-      local base = ("http://127.0.0.1:%d"):format(port)
-      local up = false
-      for _ = 1, 200 do
-        local code, out = sh(("curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %s/_sim/stats"):format(base))
-        if code == 0 and out == "200" then up = true break end
-        if (sh("kill -0 " .. pid)) ~= 0 then break end
-        S.sleep(0.05)
-      end
-      if up then sim = { base = base, pid = pid, key = KEY, speed = SPEED, log = log } break end
-      sh("kill " .. pid .. " 2>/dev/null")
-    end
-    assert.is_table(sim, "reel sim did not start")
+    -- The request log on (no --quiet), the data folder inside the searched
+    -- folders; the log lives apart from them (the key is on the simulator's
+    -- command line) and is searched too.
+    sim = S.start_sim{ speed = SPEED, key = KEY, data = S.newdir("simdata"), log_requests = true,
+                       faults = "429=0.2,500=0.1,drop=0.05,truncate=0.1,fail=0.1" }
 
     local SCRIPT = [[
 local n = %d
@@ -412,7 +388,7 @@ emit{ credits_ok = ok }
   end)
 
   it("finds no form of the key in any file the runs left, nor in the simulator's log", function()
-    local hits, files, bytes = search{ S.tmpdir(), simlogdir }
+    local hits, files, bytes = search{ S.tmpdir(), sim and sim.logdir }
     note("searched %d files, %.1f MB, for %d forms of the key: %d hits", files, bytes / 1e6, #FORMS, #hits)
     assert.is_true(files >= 100, "the runs left files to search: " .. files)
     assert.are.same({}, hits, "forms of the key found (file: form)")

@@ -136,35 +136,16 @@ end
 
 local KEY = OPT.key
 
-local function free_port(rand)
-  for _ = 1, 100 do
-    local p = 20000 + math.floor(rand() * 20000)
-    if (sh(("curl -s -o /dev/null --max-time 1 http://127.0.0.1:%d/"):format(p))) == 7 then return p end
-  end
-  error("no free port in 20000-39999")
-end
-
-local function start_sim(root, rand)
+local function start_sim(root)
   local faults = OPT.faults .. ",seed=" .. (OPT.seed % 1000003 + 1)
-  local port = free_port(rand)
-  local log = root .. "/sim.log"
   -- Credits for every shot at a generous 100 each: the default balance
   -- would run out in a long soak and turn into CreditInsufficient.
   local credits = math.max(100000, OPT.boards * OPT.shots * 100)
-  local cmd = ("%s sim --port %d --speed %s --key %s --faults %s --data %s --concurrency 16 --credits %d --quiet >%s 2>&1 & echo $!")
-    :format(q(REEL), port, OPT.speed, q(KEY), q(faults), q(root .. "/sim-data"), credits, q(log))
-  local h = assert(io.popen(cmd))
-  local pid = tonumber(h:read("l"))
-  h:close()
-  local sim = { pid = pid, port = port, base = ("http://127.0.0.1:%d"):format(port), faults = faults,
-                rss = {} }
-  for _ = 1, 200 do
-    local code, out = sh(("curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %s/_sim/stats"):format(sim.base))
-    if code == 0 and out == "200" then return sim end
-    if not pid_alive(pid) then break end
-    S.sleep(0.05)
-  end
-  error("reel sim did not answer on " .. sim.base .. ":\n" .. (slurp(log) or ""))
+  local args = ("--speed %s --key %s --faults %s --data %s --concurrency 16 --credits %d --quiet")
+    :format(OPT.speed, q(KEY), q(faults), q(root .. "/sim-data"), credits)
+  -- No prefix: the pid must be reel's own, whose memory is sampled.
+  local p = S.sim_process.start(REEL, args, root .. "/sim.log")
+  return { pid = p.pid, port = p.port, base = p.base, faults = faults, rss = {} }
 end
 
 local function stop_sim(sim)
@@ -443,9 +424,8 @@ local function main()
   local root = OPT.out or trim(select(2, sh("mktemp -d /tmp/reel-soak.XXXXXX")))
   if root:sub(1, 1) ~= "/" then root = real_getenv("PWD") .. "/" .. root end
   assert(sh("mkdir -p " .. q(root)) == 0, "cannot make " .. root)
-  local rand = random(OPT.seed)
   local boards = make_boards(root)
-  local sim = start_sim(root, rand)
+  local sim = start_sim(root)
   say("soak in %s: %d boards x %d shots, %d at once, kill -9 every ~%s s, sim %s --speed %s, seed %d",
     root, OPT.boards, OPT.shots, OPT.parallel, OPT.kill_every, sim.base, OPT.speed, OPT.seed)
   local ran, passed = pcall(function()

@@ -104,18 +104,7 @@ end
 -- The simulator process
 ---------------------------------------------------------------------------
 
-local function port_is_free(p)
-  return (sh(("curl -s -o /dev/null --max-time 1 http://127.0.0.1:%d/"):format(p))) == 7
-end
-
-math.randomseed(os.time() + math.floor(os.clock() * 1e6))
-local function pick_port()
-  for _ = 1, 100 do
-    local p = 20000 + math.random(0, 19999)
-    if port_is_free(p) then return p end
-  end
-  error("no free port found in 20000-39999")
-end
+local sim_process = dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "../sim_process.lua")
 
 -- A zombie (exited, not yet reaped by whoever adopted it) counts as dead.
 local function alive(pid)
@@ -132,49 +121,32 @@ end
 local DEFAULT_KEY = "client-e2e-key"
 
 -- opts: speed (default 40), faults, key (default DEFAULT_KEY), concurrency,
--- credits, url_ttl. Returns { base, port, pid, key, speed, log }.
+-- credits, url_ttl, data (the simulator's --data folder), log_requests (no
+-- --quiet: the log holds every request). Returns { base, port, pid, key,
+-- speed, log, logdir }.
 local function start_sim(opts)
   opts = opts or {}
-  local args = { "--speed " .. (opts.speed or 40), "--quiet" }
+  local args = { "--speed " .. (opts.speed or 40) }
+  if not opts.log_requests then args[#args + 1] = "--quiet" end
   local key = opts.key or DEFAULT_KEY
   args[#args + 1] = "--key " .. q(key)
   if opts.faults then args[#args + 1] = "--faults " .. q(opts.faults) end
   if opts.concurrency then args[#args + 1] = "--concurrency " .. opts.concurrency end
   if opts.credits then args[#args + 1] = "--credits " .. opts.credits end
   if opts.url_ttl then args[#args + 1] = "--url-ttl " .. opts.url_ttl end
+  if opts.data then args[#args + 1] = "--data " .. q(opts.data) end
   -- The simulator is told the key on its command line, so its log lives
-  -- apart from the client's folders (the secrecy spec greps those).
+  -- apart from the client's folders (the secrecy specs grep those).
   local logdir = trim(select(2, sh("mktemp -d /tmp/reel-client-e2e-sim.XXXXXX")))
-  local last_log = ""
-  for attempt = 1, 5 do
-    local port = pick_port()
-    local log = ("%s/sim-%d.log"):format(logdir, attempt)
-    -- Under timeout(1), so a simulator outlives a killed busted by 10 min at most.
-    local cmd = ("timeout -k 5 600 %s sim --port %d %s >%s 2>&1 & echo $!"):format(
-      q(REEL), port, table.concat(args, " "), q(log))
-    local h = assert(io.popen(cmd))
-    local pid = tonumber(h:read("l"))
-    h:close()
-    assert(pid, "could not start " .. cmd)
-    local base = ("http://127.0.0.1:%d"):format(port)
-    local deadline = os.time() + 20
-    while os.time() < deadline do
-      local code, out = sh(("curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %s/_sim/stats"):format(base))
-      if code == 0 and out == "200" then
-        return { port = port, pid = pid, base = base, key = key, speed = opts.speed or 40,
-                 log = log, logdir = logdir }
-      end
-      if not alive(pid) then break end
-      sleep(0.05)
-    end
-    last_log = slurp(log) or ""
-    if alive(pid) then sh("kill " .. pid) end
-    if not last_log:lower():find("in use", 1, true) and not last_log:lower():find("bind", 1, true) then
-      break
-    end
+  local log = logdir .. "/sim.log"
+  -- Under timeout(1), so a simulator outlives a killed busted by 10 min at most.
+  local ok, p = pcall(sim_process.start, REEL, table.concat(args, " "), log, { prefix = "timeout -k 5 600" })
+  if not ok then
+    os.execute("rm -rf " .. q(logdir))
+    error(p, 2)
   end
-  os.execute("rm -rf " .. q(logdir))
-  error("reel sim did not answer GET /_sim/stats; its output:\n" .. last_log)
+  return { port = p.port, pid = p.pid, base = p.base, key = key, speed = opts.speed or 40,
+           log = log, logdir = logdir }
 end
 
 local function stop_sim(sim)
@@ -393,8 +365,8 @@ local function init_journal(path)
 end
 
 -- Uniform numbers in [0, 1) from `seed` (splitmix64, good from any seed,
--- small ones included), apart from math.random, which pick_port also draws
--- from; one stream per use, so one use's draws do not move another's.
+-- small ones included), apart from math.random; one stream per use, so one
+-- use's draws do not move another's.
 local function random(seed)
   local x = math.tointeger(seed) or 0
   return function()
@@ -415,7 +387,7 @@ local S = {
   configured = true, skip = skip, json = json, REEL = REEL, DEFAULT_KEY = DEFAULT_KEY,
   q = q, slurp = slurp, write_file = write_file, trim = trim, sh = sh, sleep = sleep,
   exists = exists, ls = ls, tmpdir = tmpdir, newdir = newdir, cleanup = cleanup, media = media,
-  start_sim = start_sim, stop_sim = stop_sim, stats = stats, requests = requests,
+  start_sim = start_sim, stop_sim = stop_sim, sim_process = sim_process, stats = stats, requests = requests,
   api_requests = api_requests, tasks_created = tasks_created, curl_json = curl_json,
   reel = reel, show = show, lit = lit, probe = probe, PIXELS = PIXELS, assert_clip = assert_clip,
   assert_no_part = assert_no_part, count_mp4 = count_mp4, random = random,

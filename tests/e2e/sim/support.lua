@@ -125,54 +125,20 @@ local function WEBP() return data_uri("image.webp", "image/webp") end -- 640x360
 -- The simulator process
 ---------------------------------------------------------------------------
 
-local function port_is_free(p)
-  -- curl exit 7: could not connect, so nobody listens there.
-  local code = run(("curl -s -o /dev/null --max-time 1 http://127.0.0.1:%d/"):format(p))
-  return code == 7
-end
-
-math.randomseed(os.time())
-local function pick_port()
-  for _ = 1, 100 do
-    local p = 20000 + (os.time() + math.random(0, 19999)) % 20000
-    if port_is_free(p) then return p end
-  end
-  error("no free port found in 20000-39999")
-end
+local sim_process = dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "../sim_process.lua")
 
 local function alive(pid)
   return (run("kill -0 " .. pid .. " 2>/dev/null")) == 0
 end
 
 -- Starts `reel sim` with extra options; returns { port, pid, base, log }.
+local sims_started = 0
 local function start_sim(extra)
-  local last_log = ""
-  for attempt = 1, 5 do
-    local port = pick_port()
-    local log = tmpfile(("sim-%d-%d.log"):format(port, attempt))
-    -- Under timeout(1), so a simulator outlives a killed busted by 20 min at most.
-    local cmd = ("timeout -k 5 1200 %s sim --port %d %s >%s 2>&1 & echo $!"):format(sh_quote(REEL), port, extra or "", sh_quote(log))
-    local h = assert(io.popen(cmd))
-    local pid = tonumber(h:read("l"))
-    h:close()
-    assert(pid, "could not start " .. cmd)
-    local base = ("http://127.0.0.1:%d"):format(port)
-    local deadline = os.time() + 20
-    while os.time() < deadline do
-      local code, out = run(("curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %s/_sim/stats"):format(base))
-      if code == 0 and out == "200" then
-        return { port = port, pid = pid, base = base, log = log, extra = extra }
-      end
-      if not alive(pid) then break end
-      sleep(0.1)
-    end
-    last_log = slurp(log) or ""
-    if alive(pid) then run("kill " .. pid) end
-    if not last_log:lower():find("in use", 1, true) and not last_log:lower():find("bind", 1, true) then
-      break
-    end
-  end
-  error("reel sim " .. (extra or "") .. " did not answer GET /_sim/stats; its output:\n" .. last_log)
+  sims_started = sims_started + 1
+  local log = tmpfile(("sim-%d.log"):format(sims_started))
+  -- Under timeout(1), so a simulator outlives a killed busted by 20 min at most.
+  local p = sim_process.start(REEL, extra, log, { prefix = "timeout -k 5 1200" })
+  return { port = p.port, pid = p.pid, base = p.base, log = log, extra = extra }
 end
 
 local function stop_sim(sim)
@@ -195,8 +161,7 @@ end
 local REGISTRY_KEY = "reel.tests.e2e.sim.unbuilt:" .. REEL
 local UNBUILT = debug.getregistry()[REGISTRY_KEY]
 if UNBUILT == nil then
-  local port = pick_port()
-  local code, out, err = run(("timeout 3 %s sim --port %d --quiet"):format(sh_quote(REEL), port))
+  local code, out, err = run(("timeout 3 %s sim --port 0 --quiet"):format(sh_quote(REEL)))
   local text = (out or "") .. (err or "")
   if code ~= 124 and (text:find("not built yet", 1, true) or
                       text:find("undefined symbol: _ZN4reel3sim9Simulator", 1, true)) then
@@ -469,7 +434,6 @@ local S = {
   PNG = PNG,
   JPG = JPG,
   WEBP = WEBP,
-  pick_port = pick_port,
   alive = alive,
   start_sim = start_sim,
   stop_sim = stop_sim,
