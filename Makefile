@@ -81,16 +81,20 @@ test-long: test
 	$(MAKE) --no-print-directory fuzz-long
 	$(MAKE) --no-print-directory soak
 
+# Builds tree $(2) with its output in $(2)/build.log, shown only if the
+# build fails; $(1) names it in the messages, $(3) says what it builds.
+define build_quietly
+	@echo "$(1): building $(3) (log: $(2)/build.log)"
+	@cmake --build $(2) -j $(JOBS) > $(2)/build.log 2>&1 || \
+	  { cat $(2)/build.log; echo "$(1): failed"; exit 1; }
+endef
+
 build-asan-quietly: deps $(ASAN_BUILD)/CMakeCache.txt
-	@echo "build-asan: building the ASan tree beside the tests (log: $(ASAN_BUILD)/build.log)"
-	@cmake --build $(ASAN_BUILD) -j $(JOBS) > $(ASAN_BUILD)/build.log 2>&1 || \
-	  { cat $(ASAN_BUILD)/build.log; echo "build-asan: failed"; exit 1; }
+	$(call build_quietly,build-asan,$(ASAN_BUILD),the ASan tree beside the tests)
 	@echo "build-asan: done"
 
 fuzz-quietly: deps $(FUZZ_BUILD)/CMakeCache.txt
-	@echo "build-fuzz: building the fuzz targets (log: $(FUZZ_BUILD)/build.log)"
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) > $(FUZZ_BUILD)/build.log 2>&1 || \
-	  { cat $(FUZZ_BUILD)/build.log; echo "build-fuzz: failed"; exit 1; }
+	$(call build_quietly,build-fuzz,$(FUZZ_BUILD),the fuzz targets)
 	$(run_fuzzers)
 
 test-asan-full: build build-asan

@@ -24,7 +24,9 @@ local function slurp(path)
   return text
 end
 
-local function alive(pid) return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true end
+-- Is the process there? (kill -0; a zombie not yet reaped still counts.)
+function M.alive(pid) return os.execute("kill -0 " .. pid .. " 2>/dev/null") == true end
+local alive = M.alive
 
 -- Starts `REEL sim --port 0 ARGS` in the background with its output in LOG.
 -- opts.prefix runs it under another command ("timeout -k 5 600"), whose pid

@@ -145,15 +145,7 @@ local function start_sim(root)
     :format(OPT.speed, q(KEY), q(faults), q(root .. "/sim-data"), credits)
   -- No prefix: the pid must be reel's own, whose memory is sampled.
   local p = S.sim_process.start(REEL, args, root .. "/sim.log")
-  return { pid = p.pid, port = p.port, base = p.base, faults = faults, rss = {} }
-end
-
-local function stop_sim(sim)
-  if sim and sim.pid and pid_alive(sim.pid) then
-    sh("kill " .. sim.pid)
-    for _ = 1, 100 do if not pid_alive(sim.pid) then break end S.sleep(0.05) end
-    if pid_alive(sim.pid) then sh("kill -9 " .. sim.pid) end
-  end
+  return { pid = p.pid, base = p.base, faults = faults, rss = {} }
 end
 
 -- The simulator lives for the whole soak: its resident memory, sampled, is
@@ -447,7 +439,7 @@ local function main()
     proofs.print_report(report)
     return report.ok
   end)
-  stop_sim(sim)
+  S.stop_sim(sim)
   if not ran then error(passed, 0) end
   if passed and OPT.clean then
     assert(sh("rm -rf " .. q(root)) == 0, "cannot remove " .. root)

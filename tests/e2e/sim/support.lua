@@ -127,9 +127,7 @@ local function WEBP() return data_uri("image.webp", "image/webp") end -- 640x360
 
 local sim_process = dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "../sim_process.lua")
 
-local function alive(pid)
-  return (run("kill -0 " .. pid .. " 2>/dev/null")) == 0
-end
+local alive = sim_process.alive
 
 -- Starts `reel sim` with extra options; returns { port, pid, base, log }.
 local sims_started = 0
